@@ -1,0 +1,246 @@
+/**
+ * The SIP message model (RFC 3261 §7). Header fields are kept in wire order as
+ * `HeaderField`s; typed views (Via, From, To, CSeq, …) are parsed on first use and cached
+ * until that header is changed, so a proxy pays only for the headers it reads.
+ */
+import { type CSeq, isValidCallId, parseContentLength, parseCSeq, parseMaxForwards } from './cseq.js';
+import { HeaderField } from './header-field.js';
+import { canonicalName, headerKey, isListHeader } from './header-names.js';
+import { splitList } from './lexer.js';
+import { type NameAddr, parseNameAddr } from './name-addr.js';
+import type { Uri } from './uri.js';
+import { type Via, parseVia } from './via.js';
+
+export type HeaderValue = string | number | { toString(): string };
+
+abstract class SipMessageBase {
+  version = 'SIP/2.0';
+  readonly headers: HeaderField[];
+  body: Buffer;
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(headers: HeaderField[] = [], body: Buffer = EMPTY) {
+    this.headers = headers;
+    this.body = body;
+  }
+
+  /** Value of the first field with this name (any case, compact or long form). */
+  header(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const f of this.headers) if (f.key === key) return f.value;
+    return undefined;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.header(name) !== undefined;
+  }
+
+  /** Every field with this name, in order. */
+  fields(name: string): HeaderField[] {
+    const key = headerKey(name);
+    return this.headers.filter((f) => f.key === key);
+  }
+
+  /**
+   * Every value of this header in order: list headers (§7.3.1) are split at top-level commas
+   * across all their fields; other headers give one value per field. Undefined when a list
+   * header has an unterminated quote or unbalanced brackets.
+   */
+  headerValues(name: string): string[] | undefined {
+    const key = headerKey(name);
+    const out: string[] = [];
+    for (const f of this.headers) {
+      if (f.key !== key) continue;
+      if (!isListHeader(key)) {
+        out.push(f.value);
+        continue;
+      }
+      const parts = splitList(f.value);
+      if (parts === undefined) return undefined;
+      for (const p of parts) out.push(p);
+    }
+    return out;
+  }
+
+  /** Replaces every field of this name with one field (at the first one's position, else last). */
+  setHeader(name: string, value: HeaderValue): this {
+    const key = headerKey(name);
+    const field = new HeaderField(displayName(name, key), key, String(value));
+    const at = this.headers.findIndex((f) => f.key === key);
+    this.removeHeader(key);
+    if (at < 0) this.headers.push(field);
+    else this.headers.splice(at, 0, field);
+    this.primeCache(key, value);
+    return this;
+  }
+
+  /** Adds a field: `first` puts it above every field of the same name (e.g. a new Via). */
+  addHeader(name: string, value: HeaderValue, position: 'first' | 'last' = 'last'): this {
+    const key = headerKey(name);
+    const field = new HeaderField(displayName(name, key), key, String(value));
+    this.cache.delete(key);
+    if (position === 'first') {
+      const at = this.headers.findIndex((f) => f.key === key);
+      this.headers.splice(at < 0 ? this.headers.length : at, 0, field);
+    } else {
+      this.headers.push(field);
+    }
+    return this;
+  }
+
+  removeHeader(name: string): this {
+    const key = headerKey(name);
+    for (let i = this.headers.length - 1; i >= 0; i--) if (this.headers[i].key === key) this.headers.splice(i, 1);
+    this.cache.delete(key);
+    return this;
+  }
+
+  /**
+   * Removes the first value of a list header (the top Via, the first Route), splitting a
+   * field that holds several values. Returns the removed value text, or undefined.
+   */
+  removeFirstValue(name: string): string | undefined {
+    const key = headerKey(name);
+    const at = this.headers.findIndex((f) => f.key === key);
+    if (at < 0) return undefined;
+    const field = this.headers[at];
+    const parts = splitList(field.value);
+    this.cache.delete(key);
+    if (parts === undefined || parts.length <= 1) {
+      this.headers.splice(at, 1);
+      return field.value;
+    }
+    this.headers[at] = new HeaderField(field.name, key, parts.slice(1).join(', '));
+    return parts[0];
+  }
+
+  /** Replaces the body and keeps Content-Length (and Content-Type, if given) in step. */
+  setBody(body: Buffer | string, contentType?: string): this {
+    this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (contentType !== undefined) this.setHeader('content-type', contentType);
+    else if (this.body.length === 0) this.removeHeader('content-type');
+    this.setHeader('content-length', this.body.length);
+    return this;
+  }
+
+  // --- typed views of the headers checked at parse time (always valid on a parsed message) ---
+
+  /** All Via values, topmost first. */
+  get vias(): readonly Via[] {
+    return this.typed('via', () => {
+      const values = this.headerValues('via');
+      if (values === undefined) return undefined;
+      const out: Via[] = [];
+      for (const v of values) {
+        const via = parseVia(v);
+        if (via === undefined) return undefined;
+        out.push(via);
+      }
+      return out;
+    });
+  }
+
+  get topVia(): Via {
+    const v = this.vias[0];
+    if (v === undefined) throw new Error('message has no Via');
+    return v;
+  }
+
+  get from(): NameAddr {
+    return this.typed('from', () => parseOne(this.header('from'), parseNameAddr));
+  }
+
+  get to(): NameAddr {
+    return this.typed('to', () => parseOne(this.header('to'), parseNameAddr));
+  }
+
+  get callId(): string {
+    return this.typed('call-id', () => {
+      const v = this.header('call-id');
+      return v !== undefined && isValidCallId(v) ? v : undefined;
+    });
+  }
+
+  get cseq(): CSeq {
+    return this.typed('cseq', () => parseOne(this.header('cseq'), parseCSeq));
+  }
+
+  /** Undefined when absent (RFC 2543 peers omit it; a proxy then assumes 70). */
+  get maxForwards(): number | undefined {
+    const v = this.header('max-forwards');
+    if (v === undefined) return undefined;
+    return this.typed('max-forwards', () => parseMaxForwards(v));
+  }
+
+  get contentLength(): number | undefined {
+    const v = this.header('content-length');
+    if (v === undefined) return undefined;
+    return this.typed('content-length', () => parseContentLength(v));
+  }
+
+  /** Reads a typed view, caching it. A failure here is a bug: parse() validated these. */
+  private typed<T>(key: string, compute: () => T | undefined): T {
+    if (this.cache.has(key)) return this.cache.get(key) as T;
+    const v = compute();
+    if (v === undefined) throw new Error(`invalid or missing ${key} header on a validated message`);
+    this.cache.set(key, v);
+    return v;
+  }
+
+  /** Parse-time hook: store a typed view computed while validating. */
+  prime(key: string, value: unknown): void {
+    this.cache.set(key, value);
+  }
+
+  private primeCache(key: string, value: HeaderValue): void {
+    this.cache.delete(key);
+    if (typeof value === 'object' && key !== 'via') this.cache.set(key, value);
+    if (typeof value === 'object' && key === 'via') this.cache.set(key, [value]);
+  }
+}
+
+function parseOne<T>(value: string | undefined, parse: (v: string) => T | undefined): T | undefined {
+  return value === undefined ? undefined : parse(value);
+}
+
+function displayName(name: string, key: string): string {
+  return name === key || name.length === 1 ? canonicalName(key) : name;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class SipRequest extends SipMessageBase {
+  readonly kind = 'request' as const;
+
+  constructor(
+    public method: string,
+    public uri: Uri,
+    headers?: HeaderField[],
+    body?: Buffer,
+  ) {
+    super(headers, body);
+  }
+
+  startLine(): string {
+    return `${this.method} ${this.uri.toString()} ${this.version}`;
+  }
+}
+
+export class SipResponse extends SipMessageBase {
+  readonly kind = 'response' as const;
+
+  constructor(
+    public status: number,
+    public reason: string,
+    headers?: HeaderField[],
+    body?: Buffer,
+  ) {
+    super(headers, body);
+  }
+
+  startLine(): string {
+    return `${this.version} ${this.status} ${this.reason}`;
+  }
+}
+
+export type SipMessage = SipRequest | SipResponse;
