@@ -1,5 +1,5 @@
 /** CSeq (RFC 3261 §20.16) and the other small scalar headers. */
-import { isToken, isWsp, parseBoundedInt } from './lexer.js';
+import { isToken, isWsp, parseBoundedInt, trimLws } from './lexer.js';
 
 /** RFC 4475 §3.1.2.4: CSeq numbers above 2**32-1 are invalid. */
 export const MAX_CSEQ = 0xffffffff;
@@ -17,29 +17,29 @@ export class CSeq {
 
 /** CSeq = 1*DIGIT LWS Method */
 export function parseCSeq(value: string): CSeq | undefined {
-  const s = value.trim();
+  const s = trimLws(value);
   let i = 0;
   while (i < s.length && !isWsp(s.charCodeAt(i))) i++;
   const seq = parseBoundedInt(s.slice(0, i), MAX_CSEQ);
   if (seq === undefined) return undefined;
-  const method = s.slice(i).trim();
+  const method = trimLws(s.slice(i));
   if (!isToken(method)) return undefined;
   return new CSeq(seq, method);
 }
 
 /** Max-Forwards = 1*DIGIT, 0–255 (RFC 3261 §20.22; RFC 4475 §3.1.2.4). */
 export function parseMaxForwards(value: string): number | undefined {
-  return parseBoundedInt(value.trim(), 255);
+  return parseBoundedInt(trimLws(value), 255);
 }
 
 /** Content-Length = 1*DIGIT (RFC 3261 §20.14). Negative or non-numeric values are refused. */
 export function parseContentLength(value: string): number | undefined {
-  return parseBoundedInt(value.trim(), Number.MAX_SAFE_INTEGER);
+  return parseBoundedInt(trimLws(value), Number.MAX_SAFE_INTEGER);
 }
 
 /** delta-seconds for Expires / Min-Expires; values above 2**32-1 are refused. */
 export function parseDeltaSeconds(value: string): number | undefined {
-  return parseBoundedInt(value.trim(), MAX_CSEQ);
+  return parseBoundedInt(trimLws(value), MAX_CSEQ);
 }
 
 /** RFC 3261 §25.1 Call-ID = word [ "@" word ] */

@@ -77,13 +77,82 @@ const keyCache = new Map<string, string>();
 
 /** Canonical key of a header name as it appears on the wire: lower case, long form. */
 export function headerKey(name: string): string {
+  const known = knownHeaderKey(name, 0, name.length);
+  if (known !== undefined) return known;
   const cached = keyCache.get(name);
   if (cached !== undefined) return cached;
   const lower = name.toLowerCase();
-  const key = COMPACT[lower] ?? lower;
+  const key = COMPACT[lower] ?? KNOWN_KEYS.get(lower) ?? lower;
   if (keyCache.size < 4096) keyCache.set(name, key);
   return key;
 }
+
+/**
+ * The key of the header name s[from, to) when it is one of the names seen on nearly every
+ * message (any case, compact forms included), else undefined. Works on the received text in
+ * place — no slicing, no hashing — and returns an interned literal, so later comparisons of
+ * keys are pointer comparisons.
+ */
+export function knownHeaderKey(s: string, from: number, to: number): string | undefined {
+  const c = s.charCodeAt(from) | 0x20;
+  let candidate: string | undefined;
+  switch (to - from) {
+    case 1:
+      return COMPACT_BY_CODE[c];
+    case 2:
+      candidate = 'to';
+      break;
+    case 3:
+      candidate = 'via';
+      break;
+    case 4:
+      candidate = c === 0x66 ? 'from' : 'cseq';
+      break;
+    case 5:
+      candidate = c === 0x72 ? 'route' : 'allow';
+      break;
+    case 7:
+      candidate = c === 0x63 ? (s.charCodeAt(from + 1) === 0x61 || s.charCodeAt(from + 1) === 0x41 ? 'call-id' : 'contact') : 'expires';
+      break;
+    case 9:
+      candidate = 'supported';
+      break;
+    case 10:
+      candidate = 'user-agent';
+      break;
+    case 12:
+      candidate = c === 0x6d ? 'max-forwards' : c === 0x63 ? 'content-type' : 'record-route';
+      break;
+    case 13:
+      candidate = 'authorization';
+      break;
+    case 14:
+      candidate = 'content-length';
+      break;
+    default:
+      return undefined;
+  }
+  return equalsIgnoreCase(s, from, candidate) ? candidate : undefined;
+}
+
+/** s[from, from + lower.length) equals `lower` (lower-case letters, digits, '-') ignoring case. */
+function equalsIgnoreCase(s: string, from: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const a = s.charCodeAt(from + i);
+    const b = lower.charCodeAt(i);
+    if (a !== b && !(b >= 0x61 && b <= 0x7a && a === b - 0x20)) return false;
+  }
+  return true;
+}
+
+/** COMPACT indexed by the (lower-cased) char code of the one-letter name. */
+const COMPACT_BY_CODE: (string | undefined)[] = [];
+for (const [letter, key] of Object.entries(COMPACT)) COMPACT_BY_CODE[letter.charCodeAt(0)] = key;
+
+/** Interned spellings of the keys this module knows, so a key read off the wire is the literal. */
+const KNOWN_KEYS = new Map<string, string>(
+  [...Object.values(COMPACT), ...Object.keys(CANONICAL), ...LIST_HEADERS, ...SINGLE_HEADERS].map((k) => [k, k]),
+);
 
 /** Spelling used when we write a header ourselves: `Call-ID`, `CSeq`, `Max-Forwards`, … */
 export function canonicalName(key: string): string {

@@ -36,6 +36,23 @@ export function isWsp(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
+/**
+ * Removes LWS (SP, HT, CR, LF) from both ends. Not String.prototype.trim: on a wire string
+ * that would also strip 0xA0 (NBSP in latin1), which is the last octet of many UTF-8
+ * characters (e.g. "à" = C3 A0), and corrupt the value.
+ */
+export function trimLws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isLwsChar(s.charCodeAt(a))) a++;
+  while (b > a && isLwsChar(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+function isLwsChar(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
 /** Index of the first non-WSP char at or after `i`. */
 export function skipWsp(s: string, i: number): number {
   while (i < s.length && isWsp(s.charCodeAt(i))) i++;
@@ -115,12 +132,12 @@ export function splitList(value: string): string[] | undefined {
       if (angle === 0) return undefined;
       angle--;
     } else if (c === 0x2c && angle === 0) {
-      out.push(value.slice(start, i).trim());
+      out.push(trimLws(value.slice(start, i)));
       start = i + 1;
     }
   }
   if (angle !== 0) return undefined;
-  out.push(value.slice(start).trim());
+  out.push(trimLws(value.slice(start)));
   return out;
 }
 
@@ -169,12 +186,13 @@ export function formatParams(params: readonly Param[]): string {
 /**
  * Parses `*( SEMI generic-param )` header parameters (RFC 3261 §25.1):
  * generic-param = token [ EQUAL gen-value ], gen-value = token / host / quoted-string.
- * LWS around `;` and `=` is allowed. `s` starts at the first `;` (or is empty).
+ * LWS around `;` and `=` is allowed. `s` starts at the first `;` (or is empty); `from` lets a
+ * caller parse the tail of a longer string without copying it.
  * Returns undefined on a syntax error (stray `;`, empty name, bad value).
  */
-export function parseHeaderParams(s: string): Param[] | undefined {
+export function parseHeaderParams(s: string, from = 0): Param[] | undefined {
   const params: Param[] = [];
-  let i = skipWsp(s, 0);
+  let i = skipWsp(s, from);
   while (i < s.length) {
     if (s.charCodeAt(i) !== 0x3b) return undefined;
     i = skipWsp(s, i + 1);

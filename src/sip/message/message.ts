@@ -17,7 +17,17 @@ abstract class SipMessageBase {
   version = 'SIP/2.0';
   readonly headers: HeaderField[];
   body: Buffer;
-  private readonly cache = new Map<string, unknown>();
+  /**
+   * Typed views, by header key (undefined = not computed yet). Plain fields rather than a Map:
+   * parse() primes all of them for every message, so this is on the hot path.
+   */
+  private cVia: unknown = undefined;
+  private cFrom: unknown = undefined;
+  private cTo: unknown = undefined;
+  private cCallId: unknown = undefined;
+  private cCSeq: unknown = undefined;
+  private cMaxForwards: unknown = undefined;
+  private cContentLength: unknown = undefined;
 
   constructor(headers: HeaderField[] = [], body: Buffer = EMPTY) {
     this.headers = headers;
@@ -78,7 +88,7 @@ abstract class SipMessageBase {
   addHeader(name: string, value: HeaderValue, position: 'first' | 'last' = 'last'): this {
     const key = headerKey(name);
     const field = new HeaderField(displayName(name, key), key, String(value));
-    this.cache.delete(key);
+    this.forget(key);
     if (position === 'first') {
       const at = this.headers.findIndex((f) => f.key === key);
       this.headers.splice(at < 0 ? this.headers.length : at, 0, field);
@@ -91,7 +101,7 @@ abstract class SipMessageBase {
   removeHeader(name: string): this {
     const key = headerKey(name);
     for (let i = this.headers.length - 1; i >= 0; i--) if (this.headers[i].key === key) this.headers.splice(i, 1);
-    this.cache.delete(key);
+    this.forget(key);
     return this;
   }
 
@@ -105,7 +115,7 @@ abstract class SipMessageBase {
     if (at < 0) return undefined;
     const field = this.headers[at];
     const parts = splitList(field.value);
-    this.cache.delete(key);
+    this.forget(key);
     if (parts === undefined || parts.length <= 1) {
       this.headers.splice(at, 1);
       return field.value;
@@ -180,22 +190,75 @@ abstract class SipMessageBase {
 
   /** Reads a typed view, caching it. A failure here is a bug: parse() validated these. */
   private typed<T>(key: string, compute: () => T | undefined): T {
-    if (this.cache.has(key)) return this.cache.get(key) as T;
+    const cached = this.cached(key);
+    if (cached !== undefined) return cached as T;
     const v = compute();
     if (v === undefined) throw new Error(`invalid or missing ${key} header on a validated message`);
-    this.cache.set(key, v);
+    this.prime(key, v);
     return v;
   }
 
-  /** Parse-time hook: store a typed view computed while validating. */
+  private cached(key: string): unknown {
+    switch (key) {
+      case 'via':
+        return this.cVia;
+      case 'from':
+        return this.cFrom;
+      case 'to':
+        return this.cTo;
+      case 'call-id':
+        return this.cCallId;
+      case 'cseq':
+        return this.cCSeq;
+      case 'max-forwards':
+        return this.cMaxForwards;
+      case 'content-length':
+        return this.cContentLength;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Parse-time hook: store a typed view computed while validating. Only the keys with a typed
+   * accessor (via, from, to, call-id, cseq, max-forwards, content-length) are kept.
+   */
   prime(key: string, value: unknown): void {
-    this.cache.set(key, value);
+    switch (key) {
+      case 'via':
+        this.cVia = value;
+        break;
+      case 'from':
+        this.cFrom = value;
+        break;
+      case 'to':
+        this.cTo = value;
+        break;
+      case 'call-id':
+        this.cCallId = value;
+        break;
+      case 'cseq':
+        this.cCSeq = value;
+        break;
+      case 'max-forwards':
+        this.cMaxForwards = value;
+        break;
+      case 'content-length':
+        this.cContentLength = value;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private forget(key: string): void {
+    this.prime(key, undefined);
   }
 
   private primeCache(key: string, value: HeaderValue): void {
-    this.cache.delete(key);
-    if (typeof value === 'object' && key !== 'via') this.cache.set(key, value);
-    if (typeof value === 'object' && key === 'via') this.cache.set(key, [value]);
+    this.forget(key);
+    if (typeof value === 'object' && key !== 'via') this.prime(key, value);
+    if (typeof value === 'object' && key === 'via') this.prime(key, [value]);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   parseHeaderParams,
   quote,
   scanQuoted,
+  trimLws,
   unquote,
   withParam,
 } from './lexer.js';
@@ -78,7 +79,7 @@ export class NameAddr {
  * needed between a display name and `<`.
  */
 export function parseNameAddr(value: string): NameAddr | undefined {
-  const s = value.trim();
+  const s = trimLws(value);
   if (s.length === 0) return undefined;
   let i = 0;
   let displayName: string | undefined;
@@ -93,7 +94,7 @@ export function parseNameAddr(value: string): NameAddr | undefined {
   } else {
     const lt = s.indexOf('<');
     if (lt >= 0) {
-      const dn = s.slice(0, lt).trim();
+      const dn = trimLws(s.slice(0, lt));
       for (let j = 0; j < dn.length; j++) {
         const c = dn.charCodeAt(j);
         if (!isTokenChar(c) && !isWsp(c)) return undefined;
@@ -107,10 +108,11 @@ export function parseNameAddr(value: string): NameAddr | undefined {
     const gt = s.indexOf('>', i + 1);
     if (gt < 0) return undefined;
     const inner = s.slice(i + 1, gt);
-    if (inner.length === 0 || /[\s<]/.test(inner)) return undefined;
+    // parseUri refuses whitespace and '<' in every scheme (RFC 4475 §3.1.2.14 badaspec).
+    if (inner.length === 0) return undefined;
     const uri = parseUri(inner);
     if (uri === undefined) return undefined;
-    const params = parseHeaderParams(s.slice(gt + 1));
+    const params = parseHeaderParams(s, gt + 1);
     if (params === undefined) return undefined;
     return new NameAddr(displayName, uri, params, true, s);
   }
@@ -118,11 +120,11 @@ export function parseNameAddr(value: string): NameAddr | undefined {
   // addr-spec: RFC 3261 §20 — parameters after an unbracketed URI are header parameters,
   // and such a URI cannot contain ';', ',' or '?'.
   const semi = s.indexOf(';');
-  const uriText = semi < 0 ? s : s.slice(0, semi).trimEnd();
+  const uriText = semi < 0 ? s : trimLws(s.slice(0, semi));
   if (/[\s,?<>"]/.test(uriText)) return undefined;
   const uri = parseUri(uriText);
   if (uri === undefined) return undefined;
-  const params = parseHeaderParams(semi < 0 ? '' : s.slice(semi));
+  const params = parseHeaderParams(s, semi < 0 ? s.length : semi);
   if (params === undefined) return undefined;
   return new NameAddr(undefined, uri, params, false, s);
 }

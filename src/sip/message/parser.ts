@@ -4,14 +4,14 @@
  * header count are bounded by options. Only the headers every layer needs (Via, From, To,
  * Call-ID, CSeq, Max-Forwards, Content-Length) are checked here; the rest stay raw until read.
  */
-import { parseContentLength, parseCSeq, parseMaxForwards, isValidCallId } from './cseq.js';
+import { type CSeq, parseContentLength, parseCSeq, parseMaxForwards, isValidCallId } from './cseq.js';
 import { type MessageError, messageError } from './errors.js';
 import { HeaderField } from './header-field.js';
-import { canonicalName, headerKey, isSingleHeader } from './header-names.js';
-import { isToken, isTokenChar, isWsp, splitList } from './lexer.js';
+import { canonicalName, headerKey, knownHeaderKey } from './header-names.js';
+import { isToken, isTokenChar, isWsp, splitList, trimLws } from './lexer.js';
 import { SipRequest, SipResponse, type SipMessage } from './message.js';
-import { parseNameAddr } from './name-addr.js';
-import { parseUri } from './uri.js';
+import { type NameAddr, parseNameAddr } from './name-addr.js';
+import { type Uri, parseUri } from './uri.js';
 import { type Via, parseVia } from './via.js';
 
 export interface ParseOptions {
@@ -57,28 +57,36 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
   if (start === buf.length) return fail(messageError('SIP_ERR_EMPTY'));
 
   // End of the header section: the first empty line (CRLF CRLF, or bare LF LF from lenient peers).
-  let headEnd = buf.indexOf(CRLFCRLF, start);
+  let head: string;
   let bodyStart: number;
-  const lf = (headEnd < 0 ? buf.subarray(start) : buf.subarray(start, headEnd + 2)).indexOf(LFLF);
-  if (lf >= 0) {
-    headEnd = start + lf;
-    bodyStart = headEnd + 2;
-  } else if (headEnd >= 0) {
-    bodyStart = headEnd + 4;
+  const crlf = buf.indexOf(CRLFCRLF, start);
+  if (crlf >= 0) {
+    head = buf.toString('latin1', start, crlf);
+    bodyStart = crlf + 4;
+    const lf = head.indexOf('\n\n');
+    if (lf >= 0) {
+      head = head.slice(0, lf);
+      bodyStart = start + lf + 2;
+    }
   } else {
-    // No empty line: only a datagram can end here (RFC 4475 baddn.dat); no body.
-    if (!datagram) return fail(messageError('SIP_ERR_HEADER_LINE', 'Header section not terminated'));
-    headEnd = buf.length;
-    bodyStart = buf.length;
+    const lf = buf.indexOf(LFLF, start);
+    if (lf >= 0) {
+      head = buf.toString('latin1', start, lf);
+      bodyStart = lf + 2;
+    } else {
+      // No empty line: only a datagram can end here (RFC 4475 baddn.dat); no body.
+      if (!datagram) return fail(messageError('SIP_ERR_HEADER_LINE', 'Header section not terminated'));
+      head = buf.toString('latin1', start);
+      bodyStart = buf.length;
+    }
   }
 
-  const head = buf.toString('latin1', start, headEnd);
   const firstNl = head.indexOf('\n');
   const startLine = stripCr(firstNl < 0 ? head : head.slice(0, firstNl));
 
   const isResponse = startLine.startsWith('SIP/') || startLine.startsWith('sip/');
-  let request: { method: string; uriText: string; version: string } | undefined;
-  let response: { status: number; reason: string; version: string } | undefined;
+  let request: RequestLine | undefined;
+  let response: StatusLine | undefined;
   let startError: MessageError | undefined;
   if (isResponse) {
     const r = parseStatusLine(startLine);
@@ -90,27 +98,32 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
     else request = r;
   }
 
-  // Header fields, unfolding continuation lines (§7.3.1).
+  // Header fields, unfolding continuation lines (§7.3.1). Malformed lines count towards the
+  // limit too, so the work stays bounded whatever the input.
   const headers: HeaderField[] = [];
-  let pos = firstNl < 0 ? head.length : firstNl + 1;
+  const len = head.length;
+  let pos = firstNl < 0 ? len : firstNl + 1;
+  let lines = 0;
   let headerError: MessageError | undefined;
-  while (pos < head.length) {
+  while (pos < len) {
     let nl = head.indexOf('\n', pos);
-    if (nl < 0) nl = head.length;
+    if (nl < 0) nl = len;
     let lineEnd = nl;
     // Continuation lines (starting with SP/HT) belong to this field.
-    while (lineEnd + 1 < head.length && isWsp(head.charCodeAt(lineEnd + 1))) {
+    while (lineEnd + 1 < len && isWsp(head.charCodeAt(lineEnd + 1))) {
       const next = head.indexOf('\n', lineEnd + 1);
-      lineEnd = next < 0 ? head.length : next;
+      lineEnd = next < 0 ? len : next;
     }
-    const raw = stripCr(head.slice(pos, lineEnd));
+    let end = lineEnd;
+    if (end > pos && head.charCodeAt(end - 1) === 0x0d) end--;
+    const linePos = pos;
     pos = lineEnd + 1;
-    if (raw.length === 0) continue;
-    if (headers.length >= maxHeaders) {
+    if (end === linePos) continue;
+    if (++lines > maxHeaders) {
       headerError = messageError('SIP_ERR_TOO_MANY_HEADERS');
       break;
     }
-    const field = parseHeaderLine(raw, lineEnd > nl);
+    const field = parseHeaderLine(head, linePos, end, lineEnd > nl);
     if (field === undefined) {
       headerError ??= messageError('SIP_ERR_HEADER_LINE', 'Malformed header line');
       continue;
@@ -118,45 +131,56 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
     headers.push(field);
   }
 
-  const partial: PartialMessage | undefined =
-    isResponse || request !== undefined
-      ? { kind: isResponse ? 'response' : 'request', method: request?.method, headers }
-      : headers.length > 0
-        ? { kind: 'request', headers }
-        : undefined;
-  if (startError !== undefined) return fail(startError, partial);
-  if (headerError !== undefined) return fail(headerError, partial);
+  if (startError !== undefined) return fail(startError, partialOf(isResponse, request, headers));
+  if (headerError !== undefined) return fail(headerError, partialOf(isResponse, request, headers));
 
   const checked = checkEssentialHeaders(headers);
-  if ('code' in checked) return fail(checked, partial);
+  if ('code' in checked) return fail(checked, partialOf(isResponse, request, headers));
 
   // Body framing (§18.3).
   const available = buf.length - bodyStart;
   let bodyLength = available;
   if (checked.contentLength !== undefined) {
     if (checked.contentLength > available) {
-      return fail(messageError('SIP_ERR_CONTENT_LENGTH', 'Content-Length larger than message body', 'content-length'), partial);
+      const e = messageError('SIP_ERR_CONTENT_LENGTH', 'Content-Length larger than message body', 'content-length');
+      return fail(e, partialOf(isResponse, request, headers));
     }
     if (!datagram && checked.contentLength !== available) {
-      return fail(messageError('SIP_ERR_CONTENT_LENGTH', 'Content-Length does not match body', 'content-length'), partial);
+      const e = messageError('SIP_ERR_CONTENT_LENGTH', 'Content-Length does not match body', 'content-length');
+      return fail(e, partialOf(isResponse, request, headers));
     }
     bodyLength = checked.contentLength;
   }
   // Copy the body out so the message does not pin the receive buffer.
-  const body = bodyLength === 0 ? Buffer.alloc(0) : Buffer.from(buf.subarray(bodyStart, bodyStart + bodyLength));
+  const body = bodyLength === 0 ? EMPTY_BODY : Buffer.from(buf.subarray(bodyStart, bodyStart + bodyLength));
 
   let message: SipMessage;
   if (response !== undefined) {
     message = new SipResponse(response.status, response.reason, headers, body);
     message.version = response.version;
   } else {
-    const uri = parseUri(request!.uriText);
-    if (uri === undefined) return fail(messageError('SIP_ERR_REQUEST_URI'), partial);
-    message = new SipRequest(request!.method, uri, headers, body);
+    message = new SipRequest(request!.method, request!.uri, headers, body);
     message.version = request!.version;
   }
+  // The typed views were computed while checking: keep them, so no header is parsed twice.
   message.prime('via', checked.vias);
+  message.prime('from', checked.from);
+  message.prime('to', checked.to);
+  message.prime('call-id', checked.callId);
+  message.prime('cseq', checked.cseq);
+  if (checked.maxForwards !== undefined) message.prime('max-forwards', checked.maxForwards);
+  if (checked.contentLength !== undefined) message.prime('content-length', checked.contentLength);
   return { ok: true, message };
+}
+
+/** Shared by every message without a body; Buffers of length 0 cannot be written into. */
+const EMPTY_BODY = Buffer.alloc(0);
+
+function partialOf(isResponse: boolean, request: RequestLine | undefined, headers: HeaderField[]): PartialMessage | undefined {
+  if (isResponse || request !== undefined) {
+    return { kind: isResponse ? 'response' : 'request', method: request?.method, headers };
+  }
+  return headers.length > 0 ? { kind: 'request', headers } : undefined;
 }
 
 function fail(error: MessageError, partial?: PartialMessage): ParseResult {
@@ -167,8 +191,20 @@ function stripCr(line: string): string {
   return line.length > 0 && line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
 }
 
+interface RequestLine {
+  method: string;
+  uri: Uri;
+  version: string;
+}
+
+interface StatusLine {
+  status: number;
+  reason: string;
+  version: string;
+}
+
 /** Request-Line = Method SP Request-URI SP SIP-Version — exactly one SP each (RFC 4475 §3.1.2.9/10). */
-function parseRequestLine(line: string): { method: string; uriText: string; version: string } | MessageError {
+function parseRequestLine(line: string): RequestLine | MessageError {
   const sp1 = line.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
@@ -179,14 +215,14 @@ function parseRequestLine(line: string): { method: string; uriText: string; vers
   const version = line.slice(sp2 + 1);
   if (!isToken(method)) return messageError('SIP_ERR_START_LINE', 'Malformed method');
   if (!SIP_VERSION.test(version)) return messageError('SIP_ERR_START_LINE', 'Malformed SIP-Version');
-  if (uriText.length === 0 || /[\x00-\x20\x7f]/.test(uriText) || parseUri(uriText) === undefined) {
-    return messageError('SIP_ERR_REQUEST_URI');
-  }
-  return { method, uriText, version: version.toUpperCase() };
+  // parseUri refuses CTLs, SP and DEL in every scheme.
+  const uri = parseUri(uriText);
+  if (uri === undefined) return messageError('SIP_ERR_REQUEST_URI');
+  return { method, uri, version: version === 'SIP/2.0' ? version : version.toUpperCase() };
 }
 
 /** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase; Status-Code is 3 digits, 100–699. */
-function parseStatusLine(line: string): { status: number; reason: string; version: string } | MessageError {
+function parseStatusLine(line: string): StatusLine | MessageError {
   const sp1 = line.indexOf(' ');
   if (sp1 < 0) return messageError('SIP_ERR_START_LINE', 'Malformed Status-Line');
   const version = line.slice(0, sp1);
@@ -198,83 +234,124 @@ function parseStatusLine(line: string): { status: number; reason: string; versio
   return { status: Number(code), reason: sp2 < 0 ? '' : rest.slice(sp2 + 1), version: version.toUpperCase() };
 }
 
-/** field-name HCOLON field-value; HCOLON = *( SP / HTAB ) ":" SWS */
-function parseHeaderLine(raw: string, folded: boolean): HeaderField | undefined {
-  const colon = raw.indexOf(':');
-  if (colon <= 0) return undefined;
-  let nameEnd = colon;
-  while (nameEnd > 0 && isWsp(raw.charCodeAt(nameEnd - 1))) nameEnd--;
-  const name = raw.slice(0, nameEnd);
-  for (let i = 0; i < name.length; i++) if (!isTokenChar(name.charCodeAt(i))) return undefined;
-  if (name.length === 0) return undefined;
-  let value = raw.slice(colon + 1);
-  if (folded) value = value.replace(/\r?\n[ \t]+/g, ' ');
-  return new HeaderField(name, headerKey(name), value.trim(), raw);
+/**
+ * field-name HCOLON field-value; HCOLON = *( SP / HTAB ) ":" SWS. Reads head[pos, end)
+ * in place: one pass over the name (token chars up to WSP or ':'), no copies but the results.
+ */
+function parseHeaderLine(head: string, pos: number, end: number, folded: boolean): HeaderField | undefined {
+  let i = pos;
+  while (i < end && isTokenChar(head.charCodeAt(i))) i++;
+  const nameEnd = i;
+  if (nameEnd === pos) return undefined;
+  while (i < end && isWsp(head.charCodeAt(i))) i++;
+  if (i === end || head.charCodeAt(i) !== 0x3a) return undefined;
+  const colon = i;
+  const raw = head.slice(pos, end);
+  const name = head.slice(pos, nameEnd);
+  const key = knownHeaderKey(head, pos, nameEnd) ?? headerKey(name);
+  let value: string;
+  if (folded) {
+    value = trimLws(head.slice(colon + 1, end).replace(/\r?\n[ \t]+/g, ' '));
+  } else {
+    let a = colon + 1;
+    let b = end;
+    while (a < b && isWsp(head.charCodeAt(a))) a++;
+    while (b > a && isWsp(head.charCodeAt(b - 1))) b--;
+    value = head.slice(a, b);
+  }
+  return new HeaderField(name, key, value, raw);
 }
 
+/** The essential headers, checked and parsed once; parse() primes the message's typed views. */
 interface Essentials {
   vias: Via[];
+  from: NameAddr;
+  to: NameAddr;
+  callId: string;
+  cseq: CSeq;
+  maxForwards: number | undefined;
   contentLength: number | undefined;
 }
-
-const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
 
 /**
  * RFC 3261 §8.1.1 / §20: the mandatory headers are present, appear once where the grammar
  * allows only one, and parse. (Max-Forwards is optional so RFC 2543 peers still work.)
  */
 function checkEssentialHeaders(headers: HeaderField[]): Essentials | MessageError {
-  const seen = new Set<string>();
   const vias: Via[] = [];
+  let from: NameAddr | undefined;
+  let to: NameAddr | undefined;
+  let callId: string | undefined;
+  let cseq: CSeq | undefined;
+  let maxForwards: number | undefined;
   let contentLength: number | undefined;
+  let seenMaxForwards = false;
+  let seenContentLength = false;
   for (const f of headers) {
-    const key = f.key;
-    if (isSingleHeader(key)) {
-      if (seen.has(key)) return messageError('SIP_ERR_DUPLICATE_HEADER', `Multiple ${name(key)} headers`, key);
-    }
-    seen.add(key);
-    switch (key) {
+    switch (f.key) {
       case 'via': {
-        const parts = splitList(f.value);
-        if (parts === undefined) return bad(key);
+        // Without a comma the value is one via-parm, and parseVia checks quotes itself.
+        const parts = f.value.includes(',') ? splitList(f.value) : [f.value];
+        if (parts === undefined) return bad('via');
         for (const p of parts) {
           const via = parseVia(p);
-          if (via === undefined) return bad(key);
+          if (via === undefined) return bad('via');
           vias.push(via);
         }
         break;
       }
       case 'from':
+        if (from !== undefined) return duplicate('from');
+        from = parseNameAddr(f.value);
+        if (from === undefined) return bad('from');
+        break;
       case 'to':
-        if (parseNameAddr(f.value) === undefined) return bad(key);
+        if (to !== undefined) return duplicate('to');
+        to = parseNameAddr(f.value);
+        if (to === undefined) return bad('to');
         break;
       case 'call-id':
-        if (!isValidCallId(f.value)) return bad(key);
+        if (callId !== undefined) return duplicate('call-id');
+        if (!isValidCallId(f.value)) return bad('call-id');
+        callId = f.value;
         break;
       case 'cseq':
-        if (parseCSeq(f.value) === undefined) return bad(key);
+        if (cseq !== undefined) return duplicate('cseq');
+        cseq = parseCSeq(f.value);
+        if (cseq === undefined) return bad('cseq');
         break;
       case 'max-forwards':
-        if (parseMaxForwards(f.value) === undefined) return bad(key);
+        if (seenMaxForwards) return duplicate('max-forwards');
+        seenMaxForwards = true;
+        maxForwards = parseMaxForwards(f.value);
+        if (maxForwards === undefined) return bad('max-forwards');
         break;
       case 'content-length':
+        if (seenContentLength) return duplicate('content-length');
+        seenContentLength = true;
         contentLength = parseContentLength(f.value);
-        if (contentLength === undefined) {
-          return messageError('SIP_ERR_CONTENT_LENGTH', 'Bad Content-Length', key);
-        }
+        if (contentLength === undefined) return messageError('SIP_ERR_CONTENT_LENGTH', 'Bad Content-Length', 'content-length');
         break;
       default:
         break;
     }
   }
-  for (const key of REQUIRED) {
-    if (!seen.has(key)) return messageError('SIP_ERR_MISSING_HEADER', `Missing ${name(key)} header`, key);
-  }
-  return { vias, contentLength };
+  if (vias.length === 0) return missing('via');
+  if (from === undefined) return missing('from');
+  if (to === undefined) return missing('to');
+  if (callId === undefined) return missing('call-id');
+  if (cseq === undefined) return missing('cseq');
+  return { vias, from, to, callId, cseq, maxForwards, contentLength };
 }
 
 function bad(key: string): MessageError {
-  return messageError('SIP_ERR_HEADER_SYNTAX', `Malformed ${name(key)} header`, key);
+  return messageError('SIP_ERR_HEADER_SYNTAX', `Malformed ${canonicalName(key)} header`, key);
 }
 
-const name = canonicalName;
+function duplicate(key: string): MessageError {
+  return messageError('SIP_ERR_DUPLICATE_HEADER', `Multiple ${canonicalName(key)} headers`, key);
+}
+
+function missing(key: string): MessageError {
+  return messageError('SIP_ERR_MISSING_HEADER', `Missing ${canonicalName(key)} header`, key);
+}

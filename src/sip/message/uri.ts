@@ -4,7 +4,7 @@
  * (still %-escaped), so `toString()` reproduces the input; `unescape()` decodes a component
  * once, never recursively (RFC 4475 §3.1.1.3).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { type Param, formatParams, getParam } from './lexer.js';
 
 export interface UriHeader {
@@ -21,6 +21,9 @@ export interface SipUriParts {
   params?: readonly Param[];
   headers?: readonly UriHeader[];
 }
+
+/** Shared by URIs without parameters or headers (the arrays are readonly). */
+const NONE: readonly never[] = Object.freeze([]);
 
 export class SipUri {
   readonly kind = 'sip' as const;
@@ -41,8 +44,8 @@ export class SipUri {
     this.password = parts.password;
     this.host = parts.host;
     this.port = parts.port;
-    this.params = parts.params ?? [];
-    this.headers = parts.headers ?? [];
+    this.params = parts.params ?? NONE;
+    this.headers = parts.headers ?? NONE;
     this.raw = raw ?? formatSipUri(this);
   }
 
@@ -172,17 +175,57 @@ export function unescape(s: string): string {
   return s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-/** RFC 3261 §25.1 hostname / IPv4address / IPv6reference (RFC 5118). */
+/**
+ * RFC 3261 §25.1 hostname / IPv4address / IPv6reference (RFC 5118). One pass over the text;
+ * the IPv4/IPv6 checks only run on strings short enough to be addresses.
+ */
 export function isValidHost(host: string): boolean {
-  if (host.length === 0 || host.length > 255) return false;
+  const n = host.length;
+  if (n === 0 || n > 255) return false;
   if (host.charCodeAt(0) === 0x5b) {
-    return host.charCodeAt(host.length - 1) === 0x5d && isIPv6(host.slice(1, -1));
+    // RFC 5118 §4.10: the IPv6reference must hold a valid IPv6address — hex digits, ':' and
+    // an optional dotted IPv4 tail only (no zone index, no brackets inside).
+    if (n > 47 || host.charCodeAt(n - 1) !== 0x5d) return false;
+    for (let i = 1; i < n - 1; i++) {
+      const c = host.charCodeAt(i);
+      if (!(isHex(c) || c === 0x3a || c === 0x2e)) return false;
+    }
+    return isIPv6(host.slice(1, -1));
   }
-  if (!allIn(host, 0, host.length, HOST_CHARS)) return false;
-  if (host.includes('..') || host.startsWith('.') || host.startsWith('-')) return false;
+  let digitsAndDots = true;
+  let prev = 0x2e; // as if preceded by '.', so a leading '.' is caught as '..'
+  for (let i = 0; i < n; i++) {
+    const c = host.charCodeAt(i);
+    if (c >= 128 || HOST_CHARS[c] !== 1) return false;
+    if (c === 0x2e && prev === 0x2e) return false;
+    if (!(c === 0x2e || (c >= 0x30 && c <= 0x39))) digitsAndDots = false;
+    prev = c;
+  }
+  if (host.charCodeAt(0) === 0x2d) return false;
   // A dotted quad must be a valid IPv4 address, not a hostname made of digits.
-  if (/^[0-9.]+$/.test(host) && !host.endsWith('.')) return isIPv4(host);
+  if (digitsAndDots && host.charCodeAt(n - 1) !== 0x2e) return isDottedQuad(host);
   return true;
+}
+
+/** IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each ≤ 255 (no leading zeros, as node:net). */
+function isDottedQuad(s: string): boolean {
+  let parts = 0;
+  let i = 0;
+  while (i <= s.length) {
+    let n = 0;
+    const start = i;
+    while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) {
+      n = n * 10 + s.charCodeAt(i) - 0x30;
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || n > 255 || (len > 1 && s.charCodeAt(start) === 0x30)) return false;
+    parts++;
+    if (i === s.length) break;
+    if (s.charCodeAt(i) !== 0x2e) return false;
+    i++;
+  }
+  return parts === 4;
 }
 
 /**
@@ -190,10 +233,14 @@ export function isValidHost(host: string): boolean {
  * Returns undefined when it is not a valid URI.
  */
 export function parseUri(s: string): Uri | undefined {
+  // Fast path for the common lower-case schemes.
+  if (s.startsWith('sip:')) return parseSipUri(s, 'sip', 4);
+  if (s.startsWith('sips:')) return parseSipUri(s, 'sips', 5);
   const colon = s.indexOf(':');
   if (colon <= 0) return undefined;
+  const first = s.charCodeAt(0) | 0x20;
+  if (!allIn(s, 0, colon, SCHEME_CHARS) || first < 0x61 || first > 0x7a) return undefined;
   const scheme = s.slice(0, colon).toLowerCase();
-  if (!allIn(s, 0, colon, SCHEME_CHARS) || !/^[a-z]/.test(scheme)) return undefined;
   if (scheme === 'sip' || scheme === 'sips') return parseSipUri(s, scheme, colon + 1);
   if (scheme === 'tel') return parseTelUri(s, colon + 1);
   // absoluteURI: anything printable without whitespace, at least one char after the colon.
@@ -254,10 +301,16 @@ function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri |
   // uri-parameters
   const params: Param[] = [];
   while (i < s.length && s.charCodeAt(i) === 0x3b) {
+    // One scan per parameter, bounded by the next ';' or '?' (linear in the URI length).
     let end = i + 1;
-    while (end < s.length && s.charCodeAt(end) !== 0x3b && s.charCodeAt(end) !== 0x3f) end++;
-    const eq = s.indexOf('=', i + 1);
-    const nameEnd = eq >= 0 && eq < end ? eq : end;
+    let nameEnd = -1;
+    while (end < s.length) {
+      const c = s.charCodeAt(end);
+      if (c === 0x3b || c === 0x3f) break;
+      if (c === 0x3d && nameEnd < 0) nameEnd = end;
+      end++;
+    }
+    if (nameEnd < 0) nameEnd = end;
     if (nameEnd === i + 1 || !allIn(s, i + 1, nameEnd, PARAM_CHARS)) return undefined;
     let value: string | null = null;
     if (nameEnd < end) {
@@ -269,8 +322,9 @@ function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri |
   }
 
   // headers
-  const headers: UriHeader[] = [];
+  let headers: UriHeader[] | undefined;
   if (i < s.length) {
+    headers = [];
     if (s.charCodeAt(i) !== 0x3f) return undefined;
     for (const part of s.slice(i + 1).split('&')) {
       const eq = part.indexOf('=');
@@ -322,9 +376,16 @@ export function uriEquals(a: Uri, b: Uri): boolean {
     if (bv !== undefined && unescape((p.value ?? '').toLowerCase()) !== unescape((bv ?? '').toLowerCase())) return false;
   }
   if (a.headers.length !== b.headers.length) return false;
+  if (a.headers.length === 0) return true;
+  // Indexed by name, so many URI headers stay linear.
+  const others = new Map<string, string>();
+  for (const x of b.headers) {
+    const key = unescape(x.name).toLowerCase();
+    if (!others.has(key)) others.set(key, unescape(x.value));
+  }
   for (const h of a.headers) {
-    const other = b.headers.find((x) => unescape(x.name).toLowerCase() === unescape(h.name).toLowerCase());
-    if (other === undefined || unescape(other.value) !== unescape(h.value)) return false;
+    const other = others.get(unescape(h.name).toLowerCase());
+    if (other === undefined || other !== unescape(h.value)) return false;
   }
   return true;
 }

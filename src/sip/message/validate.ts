@@ -6,7 +6,7 @@
  * message rather than forward it — the syntax of every other header it knows.
  */
 import { type MessageError, messageError } from './errors.js';
-import { isToken, splitList } from './lexer.js';
+import { isToken, splitList, trimLws } from './lexer.js';
 import type { SipMessage, SipRequest, SipResponse } from './message.js';
 import { parseNameAddr } from './name-addr.js';
 
@@ -59,7 +59,7 @@ const nameAddrList: Check = (v) => {
 };
 
 const contactList: Check = (v) => {
-  if (v.trim() === '*') return true;
+  if (trimLws(v) === '*') return true;
   const parts = splitList(v);
   if (parts === undefined || parts.length === 0) return false;
   for (const p of parts) {
@@ -75,23 +75,23 @@ const contactList: Check = (v) => {
 
 /** option-tag lists and Allow: comma-separated tokens; may be empty (§20.37 Supported). */
 const tokenList: Check = (v) => {
-  if (v.trim() === '') return true;
+  if (trimLws(v) === '') return true;
   const parts = splitList(v);
   return parts !== undefined && parts.every((p) => isToken(p));
 };
 
-const deltaSeconds: Check = (v) => /^\d+$/.test(v.trim());
+const deltaSeconds: Check = (v) => /^\d+$/.test(trimLws(v));
 
 /** RFC 3261 §25.1 SIP-date = rfc1123-date, and only "GMT" (RFC 4475 §3.1.2.12). */
 const sipDate: Check = (v) =>
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(
-    v.trim(),
+    trimLws(v),
   );
 
-const mediaType: Check = (v) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*(;.*)?$/.test(v.trim());
+const mediaType: Check = (v) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*(;.*)?$/.test(trimLws(v));
 
 const mediaRangeList: Check = (v) => {
-  if (v.trim() === '') return true;
+  if (trimLws(v) === '') return true;
   const parts = splitList(v);
   return parts !== undefined && parts.every((p) => mediaType(p));
 };

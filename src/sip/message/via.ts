@@ -1,6 +1,6 @@
 /** The Via header field value (RFC 3261 §20.42, §18.2.1; RFC 3581 rport). */
 import { isIPv6 } from 'node:net';
-import { type Param, formatParams, getParam, isTokenChar, isWsp, parseHeaderParams, withParam } from './lexer.js';
+import { type Param, formatParams, getParam, isTokenChar, isWsp, parseHeaderParams, trimLws, withParam } from './lexer.js';
 import { isValidHost } from './uri.js';
 
 export interface ViaParts {
@@ -26,7 +26,8 @@ export class Via {
   constructor(parts: ViaParts, raw?: string) {
     this.protocol = parts.protocol ?? 'SIP';
     this.version = parts.version ?? '2.0';
-    this.transport = parts.transport.toUpperCase();
+    const t = parts.transport;
+    this.transport = t === 'UDP' || t === 'TCP' || t === 'TLS' ? t : t.toUpperCase();
     this.host = parts.host;
     this.port = parts.port;
     this.params = parts.params ?? [];
@@ -108,20 +109,22 @@ function skipLws(s: string, i: number): number {
  * the slashes (RFC 4475 §3.1.1.1).
  */
 export function parseVia(value: string): Via | undefined {
-  const s = value.trim();
-  let i = 0;
-  const fields: string[] = [];
-  for (let k = 0; k < 3; k++) {
-    if (k > 0) {
-      i = skipLws(s, i);
-      if (s.charCodeAt(i) !== 0x2f) return undefined;
-      i = skipLws(s, i + 1);
-    }
-    const start = i;
-    i = readToken(s, i);
-    if (i === start) return undefined;
-    fields.push(s.slice(start, i));
-  }
+  const s = trimLws(value);
+  let i = readToken(s, 0);
+  if (i === 0) return undefined;
+  const protocol = s.slice(0, i);
+  i = skipSlash(s, i);
+  if (i < 0) return undefined;
+  let start = i;
+  i = readToken(s, i);
+  if (i === start) return undefined;
+  const version = s.slice(start, i);
+  i = skipSlash(s, i);
+  if (i < 0) return undefined;
+  start = i;
+  i = readToken(s, i);
+  if (i === start) return undefined;
+  const transport = s.slice(start, i);
   const afterProto = i;
   i = skipLws(s, i);
   if (i === afterProto) return undefined;
@@ -152,18 +155,35 @@ export function parseVia(value: string): Via | undefined {
     port = Number(s.slice(start, i));
     if (port > 65535) return undefined;
   }
-  const params = parseHeaderParams(s.slice(i));
+  const params = parseHeaderParams(s, i);
   if (params === undefined) return undefined;
-  for (const p of params) {
-    const name = p.name.toLowerCase();
-    // §20.42 via-ttl, via-maddr, via-received, via-branch have constrained values.
-    if (name === 'branch' && (p.value === null || p.value.startsWith('"'))) return undefined;
-    if (name === 'received' && (p.value === null || !isValidHost(p.value.includes(':') && !p.value.startsWith('[') ? `[${p.value}]` : p.value))) return undefined;
-    if (name === 'ttl' && (p.value === null || !/^\d{1,3}$/.test(p.value) || Number(p.value) > 255)) return undefined;
-    if (name === 'rport' && p.value !== null && !/^\d{1,5}$/.test(p.value)) return undefined;
+  for (const p of params) if (!isValidViaParam(p)) return undefined;
+  return new Via({ protocol, version, transport, host, port, params }, s);
+}
+
+/** LWS "/" LWS between the parts of sent-protocol; the index after it, or -1. */
+function skipSlash(s: string, i: number): number {
+  i = skipLws(s, i);
+  if (s.charCodeAt(i) !== 0x2f) return -1;
+  return skipLws(s, i + 1);
+}
+
+/** §20.42 via-ttl, via-received, via-branch (and RFC 3581 rport) have constrained values. */
+function isValidViaParam(p: Param): boolean {
+  const n = p.name.length;
+  if (n !== 3 && n !== 5 && n !== 6 && n !== 8) return true;
+  const v = p.value;
+  switch (p.name.toLowerCase()) {
+    case 'branch':
+      return v !== null && v.charCodeAt(0) !== 0x22;
+    case 'received':
+      // RFC 3261 writes IPv6 received values bare; RFC 5118 §4.5 shows them bracketed.
+      return v !== null && isValidHost(v.includes(':') && v.charCodeAt(0) !== 0x5b ? `[${v}]` : v);
+    case 'ttl':
+      return v !== null && /^\d{1,3}$/.test(v) && Number(v) <= 255;
+    case 'rport':
+      return v === null || /^\d{1,5}$/.test(v);
+    default:
+      return true;
   }
-  return new Via(
-    { protocol: fields[0], version: fields[1], transport: fields[2], host, port, params },
-    s,
-  );
 }

@@ -1,0 +1,19 @@
+/** What `start` needs from the outside world; tests replace any of it. */
+import type { DestinationStream } from 'pino';
+import type { Clock } from '../../lib/index.js';
+import type { Config } from '../config/index.js';
+import type { Component, SignalSource } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+
+export interface StartDeps {
+  /** The composition seam (src/app/server.ts). */
+  readonly buildComponents: (config: Config, logger: Logger) => Promise<Component[]>;
+  readonly signals: SignalSource;
+  /** On a second signal; default: flush what can be flushed and process.exit. */
+  readonly forceExit: (code: number) => void;
+  /** Log output; default stdout. */
+  readonly logDestination?: DestinationStream;
+  readonly clock?: Clock;
+  /** Host addresses for default domains of wildcard listeners. */
+  readonly interfaceAddresses?: () => readonly string[];
+}

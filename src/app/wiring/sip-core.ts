@@ -1,0 +1,112 @@
+/**
+ * The SIP core component: transports (UDP/TCP/TLS/WS/WSS) → transaction layer → endpoint.
+ * Start: open the listeners, then build the endpoint with the addresses really bound (port 0
+ * in tests). Stop: refuse new requests, let in-flight transactions reach a final response
+ * (bounded by the lifecycle's grace period), then close listeners and connections.
+ */
+import { type Clock, systemClock } from '../../lib/index.js';
+import { Endpoint, LocalIdentity } from '../../sip/endpoint/index.js';
+import {
+  type ListenerSpec,
+  type NetAddress,
+  type ReceivedInvalid,
+  type ReceivedMessage,
+  TransportManager,
+  ensureSelfSignedCertificate,
+} from '../../sip/transport/index.js';
+import type { Config } from '../config/index.js';
+import type { Component } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+
+export interface SipCore extends Component {
+  readonly endpoint: () => Endpoint;
+  readonly transport: TransportManager;
+}
+
+export async function createSipCore(config: Config, logger: Logger, clock: Clock = systemClock): Promise<SipCore> {
+  const listeners = await listenerSpecs(config, logger);
+  let endpoint: Endpoint | undefined;
+  const transport = new TransportManager({
+    listeners,
+    clock,
+    // Until the endpoint exists (the instant between bind and wiring) messages are dropped;
+    // UDP peers retransmit and stream peers' bytes wait in the socket.
+    user: {
+      onMessage: (rx: ReceivedMessage) => guard(() => endpoint?.transportUser.onMessage(rx)),
+      onInvalid: (rx: ReceivedInvalid) => guard(() => endpoint?.transportUser.onInvalid(rx)),
+    },
+    maxMessageSize: config.sip.maxMessageSize,
+    maxConnectionsPerIp: config.transport.maxConnectionsPerSource,
+    maxConnections: config.transport.maxConnections,
+    idleTimeoutMs: config.transport.idleTimeout * 1000,
+    udpRecvBufferSize: config.transport.udpRecvBuffer,
+    onEvent: (e) => logger.debug({ transportEvent: e }, 'transport event'),
+  });
+  let bound: readonly NetAddress[] = [];
+  // A bug above the transport must cost one message, never the process (or the socket loop).
+  const guard = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      logger.error({ err }, 'internal error while handling a message');
+    }
+  };
+
+  return {
+    name: 'sip',
+    transport,
+    endpoint: () => {
+      if (endpoint === undefined) throw new Error('SIP core not started');
+      return endpoint;
+    },
+    async start() {
+      const r = await transport.start();
+      if (!r.ok) throw new Error(r.error.message);
+      bound = r.value;
+      endpoint = new Endpoint({
+        transport,
+        clock,
+        identity: new LocalIdentity(config.domains, bound),
+        serverName: config.sip.userAgent,
+        maxTransactions: config.sip.maxTransactions,
+        t1: config.sip.timers.t1,
+        t2: config.sip.timers.t2,
+        t4: config.sip.timers.t4,
+        log: logger.child({ component: 'endpoint' }),
+      });
+      await endpoint.start();
+    },
+    async stop() {
+      if (endpoint !== undefined) {
+        await endpoint.drain(clock);
+        await endpoint.stop();
+      }
+      await transport.stop();
+    },
+    describe() {
+      return { listeners: bound.map((a) => `${a.transport}:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`) };
+    },
+  };
+}
+
+/** Listener specs from the config; TLS/WSS get the configured or a generated certificate. */
+async function listenerSpecs(config: Config, logger: Logger): Promise<ListenerSpec[]> {
+  const needsTls = config.listen.some((l) => l.transport === 'tls' || l.transport === 'wss');
+  let tls: ListenerSpec['tls'];
+  if (needsTls) {
+    if (config.tls !== undefined) {
+      tls = { certFile: config.tls.cert, keyFile: config.tls.key };
+    } else {
+      const cert = await ensureSelfSignedCertificate(config.dataDir, config.domains);
+      tls = { certFile: cert.certFile, keyFile: cert.keyFile };
+      if (cert.generated) logger.warn({ cert: cert.certFile }, 'no TLS certificate configured: generated a self-signed one');
+      else logger.info({ cert: cert.certFile }, 'using the self-signed TLS certificate from the data directory');
+    }
+  }
+  return config.listen.map((l) => ({
+    transport: l.transport,
+    host: l.address,
+    port: l.port,
+    ...(l.transport === 'tls' || l.transport === 'wss' ? { tls } : {}),
+  }));
+}

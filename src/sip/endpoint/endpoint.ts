@@ -1,0 +1,282 @@
+/**
+ * The SIP endpoint core: the transaction user that sits on the transaction layer, runs the
+ * RFC 3261 §8.2 checks, and hands each request to the module pipeline in priority order.
+ * What no module handles gets the answer §8.2 prescribes (405/501/481/483/403).
+ */
+import { type Clock, newTag } from '../../lib/index.js';
+import {
+  type ResponseOptions,
+  type SipRequest,
+  SipResponse,
+  createResponse,
+  parseVia,
+  splitList,
+} from '../message/index.js';
+import { type TimerOptions, type ServerTransaction, type TransactionUser, TransactionLayer, resolveTimers } from '../transaction/index.js';
+import {
+  type ReceivedContext,
+  type ReceivedInvalid,
+  type ReceivedMessage,
+  type SipTransport,
+  type TransportUser,
+  responseDestination,
+} from '../transport/index.js';
+import type { LocalIdentity } from './local-identity.js';
+import { MergedRequestDetector } from './merged-requests.js';
+import { type EndpointModule, type IncomingRequest, type IncomingResponse, priorityOf } from './module.js';
+import { createOptionsModule } from './options-module.js';
+import { STANDARD_METHODS, checkRequest } from './request-checks.js';
+
+/** Minimal logging surface (pino-compatible) so this layer does not depend on a logger. */
+export interface EndpointLog {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const silentLog: EndpointLog = { debug() {}, warn() {}, error() {} };
+
+export interface EndpointOptions extends TimerOptions {
+  transport: SipTransport;
+  clock: Clock;
+  identity: LocalIdentity;
+  /** Server header / User-Agent product token. */
+  serverName?: string;
+  /** Request-URI schemes accepted (416 otherwise); default sip, sips, tel. */
+  uriSchemes?: readonly string[];
+  maxTransactions?: number;
+  log?: EndpointLog;
+}
+
+export class Endpoint implements TransactionUser {
+  readonly transactions: TransactionLayer;
+  private modules: EndpointModule[] = [];
+  private readonly merged: MergedRequestDetector;
+  private readonly serverName: string;
+  private readonly uriSchemes: readonly string[];
+  private readonly log: EndpointLog;
+  /** Server transactions the endpoint has not yet answered with a final response. */
+  private readonly unanswered = new Map<string, IncomingRequest>();
+  private draining = false;
+
+  constructor(private readonly options: EndpointOptions) {
+    this.serverName = options.serverName ?? 'Switchboard';
+    this.uriSchemes = options.uriSchemes ?? ['sip', 'sips', 'tel'];
+    this.log = options.log ?? silentLog;
+    this.transactions = new TransactionLayer(options.transport, options.clock, {
+      ...options,
+      user: this,
+      maxTransactions: options.maxTransactions,
+    });
+    this.merged = new MergedRequestDetector(options.clock, 64 * resolveTimers(options).t1);
+    this.use(createOptionsModule(this, this.serverName));
+  }
+
+  /** What the transports deliver to: the transaction layer, which calls back into us. */
+  get transportUser(): TransportUser {
+    return this.transactions;
+  }
+
+  get identity(): LocalIdentity {
+    return this.options.identity;
+  }
+
+  /** Adds a module; modules run in priority order (registration order among equals). */
+  use(module: EndpointModule): this {
+    this.modules.push(module);
+    this.modules.sort((a, b) => priorityOf(a) - priorityOf(b));
+    return this;
+  }
+
+  async start(): Promise<void> {
+    for (const m of this.modules) await m.start?.();
+  }
+
+  async stop(): Promise<void> {
+    for (const m of [...this.modules].reverse()) await m.stop?.();
+  }
+
+  /** Requests received and not yet finally answered. */
+  get inFlight(): number {
+    return this.unanswered.size;
+  }
+
+  /**
+   * Graceful shutdown, step one: new requests get 503 and this resolves once every request
+   * already taken has had its final response (the caller bounds the wait).
+   */
+  async drain(clock: Clock, pollMs = 50): Promise<void> {
+    this.draining = true;
+    while (this.unanswered.size > 0) {
+      await new Promise<void>((resolve) => clock.setTimer(pollMs, resolve));
+    }
+  }
+
+  /** Methods for Allow (§20.5): the union of what the modules implement. */
+  allowedMethods(): readonly string[] {
+    const set = new Set<string>(['ACK', 'CANCEL']);
+    for (const m of this.modules) for (const method of m.methods ?? []) if (method !== '*') set.add(method);
+    return [...set];
+  }
+
+  supportedExtensions(): readonly string[] {
+    const set = new Set<string>();
+    for (const m of this.modules) for (const e of m.extensions ?? []) set.add(e.toLowerCase());
+    return [...set];
+  }
+
+  // --- TransactionUser -----------------------------------------------------------------
+
+  onRequest(tx: ServerTransaction, rx: ReceivedMessage): void {
+    const incoming = this.incoming(tx.request, rx, tx);
+    if (this.draining) {
+      // Shutting down: new work is refused so in-flight transactions can finish (§21.5.4).
+      incoming.respond(503, { reason: 'Shutting Down', headers: [['Retry-After', '30']] });
+      return;
+    }
+    const takesAny = this.modules.some((m) => m.methods?.includes('*'));
+    const verdict = checkRequest(tx.request, {
+      methods: takesAny ? undefined : this.allowedMethods(),
+      extensions: this.supportedExtensions(),
+      uriSchemes: this.uriSchemes,
+    });
+    if (verdict !== undefined) {
+      incoming.respond(verdict.status, { reason: verdict.reason, headers: verdict.headers });
+      return;
+    }
+    if (incoming.isLocal && this.merged.isMerged(tx.request)) {
+      incoming.respond(482, { reason: 'Loop Detected' });
+      return;
+    }
+    this.dispatch(incoming);
+  }
+
+  onAck2xx(rx: ReceivedMessage): void {
+    const req = rx.message as SipRequest;
+    // An ACK is never answered (§17.1.1.3): with no module for it, it is simply absorbed.
+    this.dispatch(this.incoming(req, rx, undefined), () => undefined);
+  }
+
+  onStrayResponse(rx: ReceivedMessage): void {
+    const res: IncomingResponse = { response: rx.message as SipResponse, rx };
+    void this.runPipeline((m) => m.onStrayResponse?.(res) ?? false);
+  }
+
+  onOverload(rx: ReceivedMessage): void {
+    const req = rx.message as SipRequest;
+    if (req.method === 'ACK') return;
+    // Stateless 503 with Retry-After (§21.5.4): the client backs off instead of retransmitting.
+    this.sendStateless(createResponse(req, 503, { headers: [['Retry-After', '5']] }), req, rx);
+  }
+
+  /**
+   * A request that failed to parse gets a stateless 400 with the reason (§8.2 / §21.4.1),
+   * when enough of it was read to route a response (a top Via). Responses are dropped.
+   */
+  onInvalid(rx: ReceivedInvalid): void {
+    const partial = rx.partial;
+    if (partial === undefined || partial.kind !== 'request' || partial.method === 'ACK') {
+      this.log.debug({ reason: rx.error.reason, source: rx.source }, 'dropped unparseable message');
+      return;
+    }
+    const viaField = partial.headers.find((f) => f.key === 'via');
+    const first = viaField === undefined ? undefined : splitList(viaField.value)?.[0];
+    const via = first === undefined ? undefined : parseVia(first);
+    const hasIds = ['from', 'to', 'call-id', 'cseq'].every((k) => partial.headers.some((f) => f.key === k));
+    if (via === undefined || !hasIds) {
+      this.log.debug({ reason: rx.error.reason, source: rx.source }, 'dropped unparseable request: no route for a response');
+      return;
+    }
+    const res = createResponse({ headers: partial.headers }, rx.error.status, { reason: rx.error.reason });
+    void this.options.transport.send(res, responseDestination(via, rx));
+  }
+
+  onServerTerminated(tx: ServerTransaction): void {
+    this.unanswered.delete(tx.id);
+  }
+
+  onServerTimeout(tx: ServerTransaction): void {
+    this.log.debug({ callId: tx.request.callId }, 'no ACK for a final response (Timer H)');
+  }
+
+  // --- pipeline ---------------------------------------------------------------------
+
+  private dispatch(incoming: IncomingRequest, fallback?: (r: IncomingRequest) => void): void {
+    void this.runPipeline((m) => m.onRequest?.(incoming) ?? false).then(
+      (handled) => {
+        if (!handled) (fallback ?? ((r) => this.unhandled(r)))(incoming);
+      },
+      (err: unknown) => {
+        this.log.error({ err, callId: incoming.request.callId }, 'module failed on a request');
+        if (!incoming.answered && incoming.request.method !== 'ACK') incoming.respond(500);
+      },
+    );
+  }
+
+  /** Runs modules in order until one says it handled the message. Async modules are awaited. */
+  private async runPipeline(step: (m: EndpointModule) => boolean | Promise<boolean>): Promise<boolean> {
+    for (const m of this.modules) {
+      const r = step(m);
+      if (r === true || (r !== false && (await r))) return true;
+    }
+    return false;
+  }
+
+  /** §8.2 answers for a request no module took. */
+  private unhandled(req: IncomingRequest): void {
+    const r = req.request;
+    if (r.method === 'CANCEL') {
+      // §9.2: a CANCEL that matches no transaction gets 481; one that does, 200 and the
+      // INVITE 487 (no module is handling that INVITE, or it would have taken the CANCEL).
+      const invite = this.transactions.findInviteForCancel(r);
+      if (invite === undefined) return req.respond(481);
+      req.respond(200);
+      if (invite.lastResponse === undefined || invite.lastResponse.status < 200) {
+        invite.respond(createResponse(invite.request, 487));
+      }
+      return;
+    }
+    if (!req.isLocal) {
+      // §16.3 step 3 for the element that would forward: Max-Forwards 0 → 483.
+      if (r.maxForwards === 0) return req.respond(483);
+      return req.respond(403, { reason: 'Relaying Forbidden' });
+    }
+    // §12.2.2: an in-dialog request for a dialog we do not have.
+    if (r.to.tag !== undefined) return req.respond(481);
+    const allow: Array<[string, string]> = [['Allow', this.allowedMethods().join(', ')]];
+    if ((STANDARD_METHODS as readonly string[]).includes(r.method)) return req.respond(405, { headers: allow });
+    req.respond(501, { headers: allow });
+  }
+
+  private incoming(request: SipRequest, rx: ReceivedContext, tx: ServerTransaction | undefined): IncomingRequest {
+    let toTag: string | undefined;
+    let answered = false;
+    const send = (res: SipResponse): void => {
+      if (res.status >= 200) {
+        answered = true;
+        if (tx !== undefined) this.unanswered.delete(tx.id);
+      }
+      if (tx !== undefined) tx.respond(res);
+      else if (request.method !== 'ACK') this.sendStateless(res, request, rx);
+    };
+    const incoming: IncomingRequest = {
+      request,
+      rx,
+      isLocal: this.options.identity.isLocalUri(request.uri),
+      get answered() {
+        return answered;
+      },
+      respond: (status: number, opts: ResponseOptions = {}) => {
+        toTag ??= request.to.tag ?? newTag();
+        send(createResponse(request, status, { ...opts, toTag }));
+      },
+      send,
+    };
+    if (tx !== undefined) this.unanswered.set(tx.id, incoming);
+    return incoming;
+  }
+
+  private sendStateless(res: SipResponse, req: SipRequest, rx: ReceivedContext): void {
+    void this.options.transport.send(res, responseDestination(req.topVia, rx));
+  }
+}

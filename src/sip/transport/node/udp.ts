@@ -1,0 +1,72 @@
+/** UDP adapter (node:dgram), IPv4 and IPv6 (RFC 3261 §18). */
+import { createSocket, type Socket } from 'node:dgram';
+import { canonicalHost, ipFamily } from '../addresses.js';
+import type { DatagramEndpoint, DriverOptions, ListenerSpec, OpenResult } from '../driver.js';
+import type { NetAddress, TransportError } from '../types.js';
+import { describeError } from './errors.js';
+
+/** Binds a UDP socket; every datagram received goes to `onDatagram`. */
+export function openUdp(
+  spec: ListenerSpec,
+  options: DriverOptions,
+  onDatagram: (data: Buffer, host: string, port: number) => void,
+): Promise<OpenResult<DatagramEndpoint>> {
+  const family = ipFamily(spec.host);
+  if (family === 0) {
+    return Promise.resolve({ ok: false, error: { code: 'SIP_TRANSPORT_LISTEN', message: `udp: '${spec.host}' is not an IP address` } });
+  }
+  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  return new Promise((resolve) => {
+    const onError = (e: Error): void => {
+      socket.close();
+      resolve({ ok: false, error: { code: 'SIP_TRANSPORT_LISTEN', message: `cannot listen on udp ${spec.host}:${spec.port}: ${describeError(e)}` } });
+    };
+    socket.once('error', onError);
+    socket.bind(spec.port, spec.host, () => {
+      socket.off('error', onError);
+      // Errors after binding (e.g. ICMP port unreachable reported on Linux) do not close the socket.
+      socket.on('error', () => undefined);
+      let granted: number | undefined;
+      try {
+        // A large receive buffer absorbs bursts; the kernel may clamp it (net.core.rmem_max).
+        socket.setRecvBufferSize(options.recvBufferSize);
+        granted = socket.getRecvBufferSize();
+      } catch {
+        granted = undefined;
+      }
+      socket.on('message', (msg, rinfo) => onDatagram(msg, canonicalHost(rinfo.address), rinfo.port));
+      resolve({ ok: true, value: new UdpEndpoint(socket, { transport: 'udp', host: spec.host, port: socket.address().port }, granted) });
+    });
+  });
+}
+
+class UdpEndpoint implements DatagramEndpoint {
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly local: NetAddress,
+    readonly recvBufferSize: number | undefined,
+  ) {}
+
+  send(data: Buffer, host: string, port: number): Promise<TransportError | undefined> {
+    if (this.closed) return Promise.resolve({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
+    // A dual-stack IPv6 socket reaches IPv4 destinations through IPv4-mapped addresses.
+    const target = ipFamily(this.local.host) === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
+    return new Promise((resolve) => {
+      try {
+        this.socket.send(data, port, target, (e) => {
+          resolve(e ? { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${host}:${port}: ${describeError(e)}` } : undefined);
+        });
+      } catch (e) {
+        resolve({ code: 'SIP_TRANSPORT_SEND', message: `udp send to ${host}:${port}: ${describeError(e)}` });
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TransportManager } from '../../../../../src/sip/transport/index.js';
+import { RecordingUser, openClient, rawOptions, waitFor } from '../../../../support/net.js';
+
+const HOST = '127.0.0.1';
+
+describe('UDP listener', () => {
+  it('asks for the configured receive buffer and reports what the kernel granted', async () => {
+    const manager = new TransportManager({ listeners: [{ transport: 'udp', host: HOST, port: 0 }], user: new RecordingUser(), udpRecvBufferSize: 256 * 1024 });
+    assert.ok((await manager.start()).ok);
+    try {
+      const [buf] = manager.udpReceiveBuffers();
+      assert.equal(buf.local.transport, 'udp');
+      // Linux doubles the value asked for and clamps it to net.core.rmem_max.
+      assert.ok(buf.size === undefined || buf.size > 0);
+    } finally {
+      await manager.stop();
+    }
+  });
+
+  it('drops CRLF and STUN keep-alives silently, and reports an oversize datagram as invalid', async () => {
+    const user = new RecordingUser();
+    const manager = new TransportManager({ listeners: [{ transport: 'udp', host: HOST, port: 0 }], user, maxMessageSize: 1024 });
+    const r = await manager.start();
+    assert.ok(r.ok);
+    const client = await openClient('udp', HOST, r.value[0].port);
+    try {
+      client.send('\r\n\r\n');
+      const stun = Buffer.alloc(20);
+      stun.writeUInt16BE(0x0001, 0); // Binding request
+      stun.writeUInt32BE(0x2112a442, 4);
+      client.send(stun);
+      client.send(rawOptions({ transport: 'UDP', host: HOST, port: client.localPort, body: 'z'.repeat(2000) }));
+      client.send(rawOptions({ transport: 'UDP', host: HOST, port: client.localPort }));
+      await user.nextMessage(0);
+      await waitFor(() => user.invalid.length === 1, 3000, 'the oversize datagram');
+      assert.equal(user.invalid[0].error.status, 513);
+      assert.equal(user.messages.length, 1);
+    } finally {
+      await client.close();
+      await manager.stop();
+    }
+  });
+});
