@@ -5,6 +5,7 @@
  */
 import { type Clock, newTag } from '../../lib/index.js';
 import {
+  HeaderField,
   type ResponseOptions,
   type SipRequest,
   SipResponse,
@@ -20,6 +21,7 @@ import {
   type SipTransport,
   type TransportUser,
   responseDestination,
+  stampedVia,
 } from '../transport/index.js';
 import type { LocalIdentity } from './local-identity.js';
 import { MergedRequestDetector } from './merged-requests.js';
@@ -187,8 +189,13 @@ export class Endpoint implements TransactionUser {
       this.log.debug({ reason: rx.error.reason, source: rx.source }, 'dropped unparseable request: no route for a response');
       return;
     }
-    const res = createResponse({ headers: partial.headers }, rx.error.status, { reason: rx.error.reason });
-    void this.options.transport.send(res, responseDestination(via, rx));
+    // §18.2.1 / RFC 3581: the echoed Via carries received/rport like any other response's.
+    const stamped = stampedVia(via, rx.source);
+    const headers = partial.headers.map((f) =>
+      f === viaField ? new HeaderField(f.name, 'via', [stamped.toString(), ...(splitList(f.value) ?? []).slice(1)].join(', ')) : f,
+    );
+    const res = createResponse({ headers }, rx.error.status, { reason: rx.error.reason });
+    void this.options.transport.send(res, responseDestination(stamped, rx));
   }
 
   onServerTerminated(tx: ServerTransaction): void {

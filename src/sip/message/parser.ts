@@ -61,7 +61,7 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
   let bodyStart: number;
   const crlf = buf.indexOf(CRLFCRLF, start);
   if (crlf >= 0) {
-    head = buf.toString('latin1', start, crlf);
+    head = latin1(buf, start, crlf);
     bodyStart = crlf + 4;
     const lf = head.indexOf('\n\n');
     if (lf >= 0) {
@@ -71,12 +71,12 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
   } else {
     const lf = buf.indexOf(LFLF, start);
     if (lf >= 0) {
-      head = buf.toString('latin1', start, lf);
+      head = latin1(buf, start, lf);
       bodyStart = lf + 2;
     } else {
       // No empty line: only a datagram can end here (RFC 4475 baddn.dat); no body.
       if (!datagram) return fail(messageError('SIP_ERR_HEADER_LINE', 'Header section not terminated'));
-      head = buf.toString('latin1', start);
+      head = latin1(buf, start, buf.length);
       bodyStart = buf.length;
     }
   }
@@ -173,6 +173,16 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
   return { ok: true, message };
 }
 
+/**
+ * buf.toString('latin1', from, to) without the encoding lookup and argument checks of
+ * toString: Buffer#latin1Slice is what toString ends up calling (present in every Node
+ * release, though undocumented); fall back to toString if a runtime lacks it.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (from: number, to: number) => string }).latin1Slice;
+function latin1(buf: Buffer, from: number, to: number): string {
+  return latin1Slice !== undefined ? latin1Slice.call(buf, from, to) : buf.toString('latin1', from, to);
+}
+
 /** Shared by every message without a body; Buffers of length 0 cannot be written into. */
 const EMPTY_BODY = Buffer.alloc(0);
 
@@ -247,19 +257,16 @@ function parseHeaderLine(head: string, pos: number, end: number, folded: boolean
   if (i === end || head.charCodeAt(i) !== 0x3a) return undefined;
   const colon = i;
   const raw = head.slice(pos, end);
-  const name = head.slice(pos, nameEnd);
-  const key = knownHeaderKey(head, pos, nameEnd) ?? headerKey(name);
-  let value: string;
+  const key = knownHeaderKey(head, pos, nameEnd) ?? headerKey(head.slice(pos, nameEnd));
   if (folded) {
-    value = trimLws(head.slice(colon + 1, end).replace(/\r?\n[ \t]+/g, ' '));
-  } else {
-    let a = colon + 1;
-    let b = end;
-    while (a < b && isWsp(head.charCodeAt(a))) a++;
-    while (b > a && isWsp(head.charCodeAt(b - 1))) b--;
-    value = head.slice(a, b);
+    const value = trimLws(head.slice(colon + 1, end).replace(/\r?\n[ \t]+/g, ' '));
+    return new HeaderField(head.slice(pos, nameEnd), key, value, raw);
   }
-  return new HeaderField(name, key, value, raw);
+  let a = colon + 1;
+  let b = end;
+  while (a < b && isWsp(head.charCodeAt(a))) a++;
+  while (b > a && isWsp(head.charCodeAt(b - 1))) b--;
+  return HeaderField.fromWire(raw, key, nameEnd - pos, a - pos, b - pos);
 }
 
 /** The essential headers, checked and parsed once; parse() primes the message's typed views. */

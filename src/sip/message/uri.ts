@@ -299,7 +299,7 @@ function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri |
   }
 
   // uri-parameters
-  const params: Param[] = [];
+  let params: Param[] | undefined;
   while (i < s.length && s.charCodeAt(i) === 0x3b) {
     // One scan per parameter, bounded by the next ';' or '?' (linear in the URI length).
     let end = i + 1;
@@ -317,7 +317,7 @@ function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri |
       if (nameEnd + 1 === end || !allIn(s, nameEnd + 1, end, PARAM_CHARS)) return undefined;
       value = s.slice(nameEnd + 1, end);
     }
-    params.push({ name: s.slice(i + 1, nameEnd), value });
+    (params ??= []).push({ name: s.slice(i + 1, nameEnd), value });
     i = end;
   }
 

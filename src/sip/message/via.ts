@@ -110,21 +110,34 @@ function skipLws(s: string, i: number): number {
  */
 export function parseVia(value: string): Via | undefined {
   const s = trimLws(value);
-  let i = readToken(s, 0);
-  if (i === 0) return undefined;
-  const protocol = s.slice(0, i);
-  i = skipSlash(s, i);
-  if (i < 0) return undefined;
-  let start = i;
-  i = readToken(s, i);
-  if (i === start) return undefined;
-  const version = s.slice(start, i);
-  i = skipSlash(s, i);
-  if (i < 0) return undefined;
-  start = i;
-  i = readToken(s, i);
-  if (i === start) return undefined;
-  const transport = s.slice(start, i);
+  let protocol: string;
+  let version: string;
+  let transport: string;
+  let i: number;
+  if (s.startsWith('SIP/2.0/')) {
+    // The spelling of nearly every Via: no LWS, no copies of the constant parts.
+    protocol = 'SIP';
+    version = '2.0';
+    i = readToken(s, 8);
+    if (i === 8) return undefined;
+    transport = knownTransport(s, 8, i) ?? s.slice(8, i);
+  } else {
+    i = readToken(s, 0);
+    if (i === 0) return undefined;
+    protocol = s.slice(0, i);
+    i = skipSlash(s, i);
+    if (i < 0) return undefined;
+    let start = i;
+    i = readToken(s, i);
+    if (i === start) return undefined;
+    version = s.slice(start, i);
+    i = skipSlash(s, i);
+    if (i < 0) return undefined;
+    start = i;
+    i = readToken(s, i);
+    if (i === start) return undefined;
+    transport = s.slice(start, i);
+  }
   const afterProto = i;
   i = skipLws(s, i);
   if (i === afterProto) return undefined;
@@ -150,15 +163,27 @@ export function parseVia(value: string): Via | undefined {
   if (s.charCodeAt(i) === 0x3a) {
     i = skipLws(s, i + 1);
     const start = i;
-    while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-    if (i === start || i - start > 5) return undefined;
-    port = Number(s.slice(start, i));
-    if (port > 65535) return undefined;
+    let n = 0;
+    while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) n = n * 10 + s.charCodeAt(i++) - 0x30;
+    if (i === start || i - start > 5 || n > 65535) return undefined;
+    port = n;
   }
   const params = parseHeaderParams(s, i);
   if (params === undefined) return undefined;
   for (const p of params) if (!isValidViaParam(p)) return undefined;
   return new Via({ protocol, version, transport, host, port, params }, s);
+}
+
+/** The upper-case literal for UDP/TCP/TLS written in upper case at s[from, to), else undefined. */
+function knownTransport(s: string, from: number, to: number): string | undefined {
+  if (to - from !== 3) return undefined;
+  const a = s.charCodeAt(from);
+  const b = s.charCodeAt(from + 1);
+  const c = s.charCodeAt(from + 2);
+  if (a === 0x55 && b === 0x44 && c === 0x50) return 'UDP';
+  if (a === 0x54 && b === 0x43 && c === 0x50) return 'TCP';
+  if (a === 0x54 && b === 0x4c && c === 0x53) return 'TLS';
+  return undefined;
 }
 
 /** LWS "/" LWS between the parts of sent-protocol; the index after it, or -1. */

@@ -36,6 +36,12 @@ export class ListenerSet {
    * The listener of `transport` that reaches `host`: one bound in the same address family
    * first, else a dual-stack IPv6 wildcard for an IPv4 destination.
    */
+  /** The listener bound at exactly this address (transport, host, port), if any. */
+  find(address: NetAddress): OpenListener | undefined {
+    const host = canonicalHost(address.host);
+    return this.list.find((l) => l.local.transport === address.transport && l.local.port === address.port && canonicalHost(l.local.host) === host);
+  }
+
   pick(transport: TransportKind, host: string): OpenListener | undefined {
     const family = ipFamily(host);
     const candidates = this.list.filter((l) => l.spec.transport === transport);

@@ -51,23 +51,24 @@ export function responseDestination(topVia: Via, rx: ReceivedContext): Destinati
     const dest: Destination = { transport, host: bare(host), port: sentByPort };
     return rx.connectionId === undefined ? dest : { ...dest, connectionId: rx.connectionId };
   }
+  const local = rx.local;
   const maddr = topVia.maddr;
   if (maddr !== undefined) {
     // §18.2.2: "if the Via header field value contains a 'maddr' parameter, the response
     // MUST be forwarded to the address listed there, using the port indicated in
     // 'sent-by', or port 5060 if none is present."
-    return { transport, host: bare(maddr), port: sentByPort };
+    return { transport, host: bare(maddr), port: sentByPort, local };
   }
   if (topVia.rport !== undefined) {
     // RFC 3581 §4: "the response MUST be sent to the IP address listed in the 'received'
     // parameter, and the port in the 'rport' parameter" — both are the packet's source.
-    return { transport, host: bare(topVia.received ?? rx.source.host), port: rx.source.port };
+    return { transport, host: bare(topVia.received ?? rx.source.host), port: rx.source.port, local };
   }
   // §18.2.2: "if the top Via header field value contains a 'received' parameter, the
   // response MUST be sent to the address in the 'received' parameter, using the port
   // indicated in the 'sent-by' value, or using port 5060 if none is specified explicitly."
   // Without `received` the sent-by host is the source address itself (§18.2.1 stamping).
-  return { transport, host: bare(topVia.received ?? topVia.host), port: sentByPort };
+  return { transport, host: bare(topVia.received ?? topVia.host), port: sentByPort, local };
 }
 
 /**
@@ -85,13 +86,7 @@ export function responseDestination(topVia: Via, rx: ReceivedContext): Destinati
 export function stampReceived(request: SipRequest, source: NetAddress): boolean {
   const top = request.vias[0];
   if (top === undefined) return false;
-  const rport = top.rport;
-  let via = top;
-  if (rport === null) via = via.withParam('rport', String(source.port));
-  const mustReceive = rport !== undefined || !sameIp(top.hostname, source.host);
-  if (mustReceive && (top.received === undefined || !sameIp(top.received, source.host))) {
-    via = via.withParam('received', bare(source.host));
-  }
+  const via = stampedVia(top, source);
   if (via === top) return false;
   // Replace only the top value, in place; the rest of a combined Via field keeps its text.
   const at = request.headers.findIndex((f) => f.key === 'via');
@@ -100,6 +95,18 @@ export function stampReceived(request: SipRequest, source: NetAddress): boolean 
   if (wasAlone) request.headers.splice(at, 0, new HeaderField(name, 'via', via.toString()));
   else request.addHeader('via', via, 'first');
   return true;
+}
+
+/** The top Via as §18.2.1 / RFC 3581 §4 want it after receipt from `source` (same object if unchanged). */
+export function stampedVia(top: Via, source: NetAddress): Via {
+  const rport = top.rport;
+  let via = top;
+  if (rport === null) via = via.withParam('rport', String(source.port));
+  const mustReceive = rport !== undefined || !sameIp(top.hostname, source.host);
+  if (mustReceive && (top.received === undefined || !sameIp(top.received, source.host))) {
+    via = via.withParam('received', bare(source.host));
+  }
+  return via;
 }
 
 function bare(host: string): string {

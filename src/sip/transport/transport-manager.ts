@@ -174,7 +174,7 @@ export class TransportManager implements SipTransport {
   }
 
   private async sendUdp(bytes: Buffer, dest: Destination): Promise<SendResult> {
-    const l = this.listeners.pick('udp', dest.host);
+    const l = (dest.local !== undefined ? this.listeners.find(dest.local) : undefined) ?? this.listeners.pick('udp', dest.host);
     if (l === undefined || l.kind !== 'datagram') return fail('SIP_TRANSPORT_NO_LISTENER', `no UDP listener reaches ${dest.host}`);
     if (bytes.length > MAX_DATAGRAM) return fail('SIP_TRANSPORT_TOO_LARGE', `${bytes.length} octets do not fit in a UDP datagram`);
     const e = await l.endpoint.send(bytes, dest.host, dest.port);

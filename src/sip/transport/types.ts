@@ -28,6 +28,12 @@ export interface NetAddress {
 export interface Destination extends NetAddress {
   /** Stream transports: send on this connection if it is still open. */
   readonly connectionId?: string;
+  /**
+   * Datagram transports: send from this listener when it exists. RFC 3581 §4: a response
+   * "MUST be sent from the same address and port that the request was received on", so
+   * a NAT pinhole opened towards that port lets it through.
+   */
+  readonly local?: NetAddress;
 }
 
 /** What the layer above learns about each received message. */

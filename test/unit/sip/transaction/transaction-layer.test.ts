@@ -66,7 +66,7 @@ describe('TransactionLayer', () => {
     const [tx, rx] = tu.requests[0];
     assert.equal(rx.message.kind === 'request' && rx.message.topVia.received, '127.0.0.100');
     assert.equal(rx.message.kind === 'request' && rx.message.topVia.rport, 40000);
-    assert.deepEqual(tx.responseDestination, { transport: 'udp', host: '127.0.0.100', port: 40000 });
+    assert.deepEqual(tx.responseDestination, { transport: 'udp', host: '127.0.0.100', port: 40000, local: srvAddr });
     tx.respond(createResponse(tx.request, 200, { toTag: 'x' }));
     clock.advance(0);
     const res = peer.responses(200)[0];

@@ -21,6 +21,8 @@ function request(viaLines: string): SipRequest {
 }
 
 const udp = (host: string, port: number): NetAddress => ({ transport: 'udp', host, port });
+// RFC 3581 §4: datagram responses leave from the listener the request arrived on.
+const fromListener = (d: NetAddress) => ({ ...d, local: { transport: 'udp', host: '127.0.0.2', port: 5060 } });
 
 describe('responseDestination (RFC 3261 §18.2.2, RFC 3581 §4)', () => {
   it('reliable: the same connection, else received + sent-by port', () => {
@@ -34,18 +36,18 @@ describe('responseDestination (RFC 3261 §18.2.2, RFC 3581 §4)', () => {
   });
 
   it('maddr wins on unreliable transports', () => {
-    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 127.0.0.1:5062;maddr=239.1.1.1;branch=z9hG4bK1'), ctx(udp('127.0.0.1', 5062))), udp('239.1.1.1', 5062));
+    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 127.0.0.1:5062;maddr=239.1.1.1;branch=z9hG4bK1'), ctx(udp('127.0.0.1', 5062))), fromListener(udp('239.1.1.1', 5062)));
   });
 
   it('rport: the source address and port', () => {
-    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bK1'), ctx(udp('127.0.0.50', 40000))), udp('127.0.0.50', 40000));
-    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 10.0.0.1:5060;rport=40000;received=127.0.0.50;branch=z9hG4bK1'), ctx(udp('127.0.0.50', 40000))), udp('127.0.0.50', 40000));
+    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bK1'), ctx(udp('127.0.0.50', 40000))), fromListener(udp('127.0.0.50', 40000)));
+    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 10.0.0.1:5060;rport=40000;received=127.0.0.50;branch=z9hG4bK1'), ctx(udp('127.0.0.50', 40000))), fromListener(udp('127.0.0.50', 40000)));
   });
 
   it('received with the sent-by port, else the sent-by itself, default 5060', () => {
-    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 10.0.0.1:5070;received=127.0.0.50;branch=z9hG4bK1'), ctx(udp('127.0.0.50', 40000))), udp('127.0.0.50', 5070));
-    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1'), ctx(udp('127.0.0.1', 5060))), udp('127.0.0.1', 5060));
-    assert.deepEqual(responseDestination(via('SIP/2.0/UDP [::1]:5080;branch=z9hG4bK1'), ctx(udp('::1', 5080))), udp('::1', 5080));
+    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 10.0.0.1:5070;received=127.0.0.50;branch=z9hG4bK1'), ctx(udp('127.0.0.50', 40000))), fromListener(udp('127.0.0.50', 5070)));
+    assert.deepEqual(responseDestination(via('SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1'), ctx(udp('127.0.0.1', 5060))), fromListener(udp('127.0.0.1', 5060)));
+    assert.deepEqual(responseDestination(via('SIP/2.0/UDP [::1]:5080;branch=z9hG4bK1'), ctx(udp('::1', 5080))), fromListener(udp('::1', 5080)));
   });
 });
 
