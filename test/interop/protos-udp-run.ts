@@ -29,6 +29,7 @@ const SETTLE_MIN_MS = 2000;
 const SETTLE_MAX_MS = 35_000;
 /** The largest UDP payload over IPv4 (65,535 − 20 IP − 8 UDP). Larger cases are truncated. */
 const MAX_UDP_PAYLOAD = 65_507;
+const TEARDOWN_METHOD = 'CANCEL';
 
 const log = (m: string): void => void process.stderr.write(`[protos-udp] ${m}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -52,12 +53,12 @@ async function warmUp(server: ServerProcess): Promise<{ sent: number; answered: 
 
 /**
  * Which case a response belongs to: by our Call-ID (`protos-<id>@host`), else by the branch,
- * which the templates build as z9hG4bK + their 5-digit case number + our 7-digit <Branch-ID>.
+ * which the templates build as z9hG4bK0000 + their case number + our 7-digit <Branch-ID>.
  */
 function caseOf(r: ReceivedResponse): number | undefined {
   const cid = /^protos-(\d+)(?:@|$)/.exec(header(r, 'call-id') ?? '');
   if (cid) return Number(cid[1]);
-  const br = /^z9hG4bK\d{5}(\d{7})$/.exec(topViaBranch(r) ?? '');
+  const br = /^z9hG4bK0000\d+(\d{7})$/.exec(topViaBranch(r) ?? '');
   return br ? Number(br[1]) : undefined;
 }
 
@@ -108,8 +109,12 @@ class Collector {
         continue;
       }
       const o = this.outcome(id);
+      // The teardown's CSeq is never broken (it names CANCEL); any other CSeq, even a broken
+      // one (the sip-cseq-* groups), is the INVITE's.
       const method = /^\s*\d+\s+(\S+)/.exec(header(r, 'cseq') ?? '')?.[1]?.toUpperCase();
-      if (method === 'INVITE') {
+      if (method === 'ACK') {
+        this.unattributed++;
+      } else if (method !== TEARDOWN_METHOD) {
         if (r.status < 200) o.inviteProvisional = true;
         else if (o.inviteFinal === undefined) {
           o.inviteFinal = r.status;
@@ -118,10 +123,8 @@ class Collector {
             this.acksSent++;
           }
         }
-      } else if (method !== undefined && method !== 'ACK') {
-        if (r.status >= 200 && o.teardownFinal === undefined) o.teardownFinal = r.status;
-      } else {
-        this.unattributed++;
+      } else if (r.status >= 200 && o.teardownFinal === undefined) {
+        o.teardownFinal = r.status;
       }
     }
   }
@@ -164,7 +167,7 @@ async function sendCases(server: ServerProcess, cases: ProtosCase[], client: Udp
 function hasFinalFor(client: UdpSipClient, id: number): boolean {
   for (let j = client.responses.length - 1, n = 0; j >= 0 && n < 4 * BATCH; j--, n++) {
     const r = client.responses[j];
-    if (r.status >= 200 && caseOf(r) === id && /INVITE/i.test(header(r, 'cseq') ?? '')) return true;
+    if (r.status >= 200 && caseOf(r) === id && !/CANCEL/i.test(header(r, 'cseq') ?? '')) return true;
   }
   return false;
 }
@@ -202,7 +205,11 @@ async function main(): Promise<ProtosRunResult> {
     const client = await UdpSipClient.open();
     try {
       const requestUri = `sip:receiver@127.0.0.1:${server.sip.port}`;
-      const cases = await loadProtosCases({ to: `receiver@127.0.0.1:${server.sip.port}`, localPort: client.local.port });
+      const cases = await loadProtosCases({
+        to: `receiver@127.0.0.1:${server.sip.port}`,
+        localPort: client.local.port,
+        teardownMethod: TEARDOWN_METHOD,
+      });
       log(`loaded ${cases.length} cases`);
       const c = new Collector(client, server.sip, requestUri);
       const send = await sendCases(server, cases, client, c);

@@ -156,10 +156,16 @@ const KNOWN_KEYS = new Map<string, string>(
 
 /** Spelling used when we write a header ourselves: `Call-ID`, `CSeq`, `Max-Forwards`, … */
 export function canonicalName(key: string): string {
+  const cached = canonicalCache.get(key);
+  if (cached !== undefined) return cached;
   const special = CANONICAL[key];
-  if (special !== undefined) return special;
-  return key.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  const name = special ?? key.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+  if (canonicalCache.size < 4096) canonicalCache.set(key, name);
+  return name;
 }
+
+/** canonicalName runs for every header written by code (a proxy's Via): remember the answers. */
+const canonicalCache = new Map<string, string>();
 
 export function isListHeader(key: string): boolean {
   return LIST_HEADERS.has(key);

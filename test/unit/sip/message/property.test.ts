@@ -310,11 +310,11 @@ describe('linear time on pathological input', () => {
   const patterns = [';', ',', '<', '"', '%', '\\', ';x', ',a', '=', '<>', ' ', ':', ';a="b"'];
   const wheres = ['ruri', 'via', 'to', 'from', 'contact', 'contacturi', 'route', 'require', 'accept', 'date', 'unknown'];
 
-  it('10× the input costs at most ~25× the time (no quadratic blow-up)', () => {
+  it('10× the input costs at most ~40× the time (quadratic would be ~100×) (no quadratic blow-up)', () => {
     const small = 6_000;
     const REPS = 8;
     // Times below this are dominated by timer and GC noise; a quadratic path at 60 KB costs
-    // hundreds of ms, far above 25× this floor.
+    // hundreds of ms, far above 40× this floor.
     const FLOOR_MS = 0.25;
     const failures: string[] = [];
     let worst = 0;
@@ -328,11 +328,11 @@ describe('linear time on pathological input', () => {
         const ta = Math.max(median(a, REPS), FLOOR_MS);
         const tb = median(b, REPS);
         worst = Math.max(worst, tb / ta);
-        if (tb > 25 * ta) {
+        if (tb > 40 * ta) {
           // Re-measure once before calling it quadratic: the machine is shared.
           const ta2 = Math.max(median(a, REPS, 5), FLOOR_MS);
           const tb2 = median(b, REPS, 5);
-          if (tb2 > 25 * ta2) failures.push(`${where} '${p}': ${ta2.toFixed(2)} ms → ${tb2.toFixed(2)} ms`);
+          if (tb2 > 40 * ta2) failures.push(`${where} '${p}': ${ta2.toFixed(2)} ms → ${tb2.toFixed(2)} ms`);
         }
       }
     }
@@ -365,7 +365,7 @@ describe('linear time on pathological input', () => {
       work(b);
       const ta = Math.max(median(a, 20), 0.25);
       const tb = median(b, 20);
-      assert.ok(tb <= 25 * ta || median(b, 20) <= 25 * Math.max(median(a, 20), 0.25), `${name}: ${ta.toFixed(2)} ms → ${tb.toFixed(2)} ms`);
+      assert.ok(tb <= 40 * ta || median(b, 20) <= 40 * Math.max(median(a, 20), 0.25), `${name}: ${ta.toFixed(2)} ms → ${tb.toFixed(2)} ms`);
       assert.ok(b.length <= 65536, `${name} stays under the size limit`);
     }
   });
