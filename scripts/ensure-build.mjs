@@ -25,6 +25,7 @@ const SYSTEM_PEERS = {
   unshare: 'util-linux',
   ip: 'iproute2',
   openssl: 'openssl',
+  'redis-server': 'redis-server',
 };
 
 if (args.has('--system')) {

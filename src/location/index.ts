@@ -1,2 +1,7 @@
-/** The location service: AOR → contact bindings (RFC 3261 §10.3), memory/SQLite/Redis backends. */
-export type { Binding, BindingSource, BindingChange, RegistrationEntry, LocationStore } from './types.js';
+/** The location service (RFC 3261 §10.3): the bindings store and its backends. */
+export type { Binding, BindingChange, BindingSource, LocationStore, RegistrationEntry } from './types.js';
+export { LocationStoreError } from './errors.js';
+export { MemoryLocationStore, type MemoryLocationData } from './memory-store.js';
+export { SqliteLocationStore, type SqliteLocationStoreOptions } from './sqlite-store.js';
+export { RedisLocationStore, type RedisLocationStoreOptions } from './redis-store.js';
+export { ExpiryPurger, type ExpiryPurgerOptions } from './expiry-purger.js';

@@ -98,10 +98,15 @@ export function updateBindings(current: readonly Binding[], reg: RegisterData, p
     const expires = Math.min(requested(c, reg, policy), policy.maxExpires);
     const at = next.findIndex((b) => sameContact(b, c));
     const existing = at < 0 ? undefined : next[at];
-    if (existing !== undefined && existing.callId === reg.callId && reg.cseq <= existing.cseq) {
-      // §10.3 step 7: same Call-ID and a CSeq not higher: "the update MUST be aborted and the
+    if (existing !== undefined && existing.callId === reg.callId && reg.cseq < existing.cseq) {
+      // §10.3 step 7: same Call-ID and a lower CSeq: "the update MUST be aborted and the
       // request fails" — an out-of-order REGISTER never overwrites a newer one.
       return reject(current, 400, 'Invalid CSeq number');
+    }
+    if (existing !== undefined && existing.callId === reg.callId && reg.cseq === existing.cseq) {
+      // The REGISTER that wrote this binding, again: a retransmission (REGISTER is answered
+      // statelessly, so no transaction absorbed it). It was applied already; answer the same.
+      continue;
     }
     if (existing !== undefined) next.splice(at, 1);
     if (expires === 0) continue;

@@ -42,6 +42,9 @@ export function createRegistrarModule(options: RegistrarOptions): EndpointModule
     name: 'registrar',
     priority: 'registrar',
     methods: ['REGISTER'],
+    // Answered statelessly like Kamailio's registrar: no 32 s Timer J state per REGISTER.
+    // updateBindings treats a retransmission (same Call-ID and CSeq) as already applied.
+    statelessMethods: ['REGISTER'],
     extensions: ['path'],
     onRequest: (req) => (req.request.method === 'REGISTER' ? handleRegister(req, options).then(() => true) : false),
   };

@@ -7,10 +7,11 @@ import { type CliContext, EXIT_USAGE, type RegisterCommand } from './context.js'
 import type { CliIo } from './io.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerUserCommand } from './user-command.js';
 import type { StartDeps } from './start-deps.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly RegisterCommand[] = [registerStartCommand, registerConfigCommand];
+const COMMANDS: readonly RegisterCommand[] = [registerStartCommand, registerConfigCommand, registerUserCommand];
 
 export interface CliOptions {
   readonly io: CliIo;

@@ -13,9 +13,12 @@ import { logSection } from './sections/log.js';
 import { sipSection } from './sections/sip.js';
 import { transportSection } from './sections/transport.js';
 import { shutdownSection } from './sections/shutdown.js';
+import { registrarSection } from './sections/registrar.js';
+import { usersSection } from './sections/users.js';
+import { authSection } from './sections/auth.js';
 
 /** Top-level sections, in the order `config example` prints them. */
-export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection] as const;
+export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, registrarSection, authSection, usersSection] as const;
 
 type Sections = (typeof SECTIONS)[number];
 type Shape = { [S in Sections as S['key']]: S['schema'] };

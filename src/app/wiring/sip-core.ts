@@ -5,7 +5,7 @@
  * (bounded by the lifecycle's grace period), then close listeners and connections.
  */
 import { type Clock, systemClock } from '../../lib/index.js';
-import { Endpoint, LocalIdentity } from '../../sip/endpoint/index.js';
+import { Endpoint, type EndpointModule, LocalIdentity } from '../../sip/endpoint/index.js';
 import {
   type ListenerSpec,
   type NetAddress,
@@ -23,7 +23,10 @@ export interface SipCore extends Component {
   readonly transport: TransportManager;
 }
 
-export async function createSipCore(config: Config, logger: Logger, clock: Clock = systemClock): Promise<SipCore> {
+/** Builds the modules (registrar, proxy …) once the endpoint exists. */
+export type ModuleFactory = (endpoint: Endpoint) => EndpointModule;
+
+export async function createSipCore(config: Config, logger: Logger, modules: readonly ModuleFactory[] = [], clock: Clock = systemClock): Promise<SipCore> {
   const listeners = await listenerSpecs(config, logger);
   let endpoint: Endpoint | undefined;
   const transport = new TransportManager({
@@ -74,6 +77,7 @@ export async function createSipCore(config: Config, logger: Logger, clock: Clock
         t4: config.sip.timers.t4,
         log: logger.child({ component: 'endpoint' }),
       });
+      for (const make of modules) endpoint.use(make(endpoint));
       await endpoint.start();
     },
     async stop() {

@@ -60,6 +60,8 @@ export class Endpoint implements TransactionUser {
   /** Server transactions the endpoint has not yet answered with a final response. */
   private readonly unanswered = new Map<string, IncomingRequest>();
   private draining = false;
+  private readonly statelessMethods = new Set<string>();
+  private statelessSeq = 0;
 
   constructor(private readonly options: EndpointOptions) {
     this.serverName = options.serverName ?? 'Switchboard';
@@ -87,6 +89,7 @@ export class Endpoint implements TransactionUser {
   use(module: EndpointModule): this {
     this.modules.push(module);
     this.modules.sort((a, b) => priorityOf(a) - priorityOf(b));
+    for (const m of module.statelessMethods ?? []) this.statelessMethods.add(m);
     return this;
   }
 
@@ -130,14 +133,26 @@ export class Endpoint implements TransactionUser {
   // --- TransactionUser -----------------------------------------------------------------
 
   onRequest(tx: ServerTransaction, rx: ReceivedMessage): void {
-    const incoming = this.incoming(tx.request, rx, tx);
+    this.process(this.incoming(tx.request, rx, tx));
+  }
+
+  onStatelessRequest(rx: ReceivedMessage): boolean {
+    const req = rx.message as SipRequest;
+    if (!this.statelessMethods.has(req.method) || !this.options.identity.isLocalUri(req.uri)) return false;
+    this.process(this.incoming(req, rx, undefined));
+    return true;
+  }
+
+  /** §8.2 checks, then the pipeline. */
+  private process(incoming: IncomingRequest): void {
+    const request = incoming.request;
     if (this.draining) {
       // Shutting down: new work is refused so in-flight transactions can finish (§21.5.4).
       incoming.respond(503, { reason: 'Shutting Down', headers: [['Retry-After', '30']] });
       return;
     }
     const takesAny = this.modules.some((m) => m.methods?.includes('*'));
-    const verdict = checkRequest(tx.request, {
+    const verdict = checkRequest(request, {
       methods: takesAny ? undefined : this.allowedMethods(),
       extensions: this.supportedExtensions(),
       uriSchemes: this.uriSchemes,
@@ -146,7 +161,7 @@ export class Endpoint implements TransactionUser {
       incoming.respond(verdict.status, { reason: verdict.reason, headers: verdict.headers });
       return;
     }
-    if (incoming.isLocal && this.merged.isMerged(tx.request)) {
+    if (incoming.isLocal && this.merged.isMerged(request)) {
       incoming.respond(482, { reason: 'Loop Detected' });
       return;
     }
@@ -258,10 +273,12 @@ export class Endpoint implements TransactionUser {
   private incoming(request: SipRequest, rx: ReceivedContext, tx: ServerTransaction | undefined): IncomingRequest {
     let toTag: string | undefined;
     let answered = false;
+    // Requests answered statelessly are tracked too, so a graceful stop waits for them.
+    const trackId = tx?.id ?? (request.method === 'ACK' ? undefined : `stateless-${++this.statelessSeq}`);
     const send = (res: SipResponse): void => {
       if (res.status >= 200) {
         answered = true;
-        if (tx !== undefined) this.unanswered.delete(tx.id);
+        if (trackId !== undefined) this.unanswered.delete(trackId);
       }
       if (tx !== undefined) tx.respond(res);
       else if (request.method !== 'ACK') this.sendStateless(res, request, rx);
@@ -279,7 +296,7 @@ export class Endpoint implements TransactionUser {
       },
       send,
     };
-    if (tx !== undefined) this.unanswered.set(tx.id, incoming);
+    if (trackId !== undefined) this.unanswered.set(trackId, incoming);
     return incoming;
   }
 

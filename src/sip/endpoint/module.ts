@@ -51,6 +51,13 @@ export interface EndpointModule {
   readonly priority: ModulePriorityName | number;
   /** Methods this module implements, for Allow (§20.5); '*' for a module that takes any (a proxy). */
   readonly methods?: readonly string[];
+  /**
+   * Methods this module answers statelessly when addressed to this server (Kamailio's `sl`):
+   * no server transaction is kept, and a retransmission reaches the module again, so its
+   * processing of these methods must be idempotent. Saves the 32 s of Timer J per request
+   * that registration and keep-alive traffic would otherwise hold.
+   */
+  readonly statelessMethods?: readonly string[];
   /** Option tags this module supports (for Require checks and Supported, §8.2.2.3). */
   readonly extensions?: readonly string[];
   onRequest?(req: IncomingRequest): Handled;

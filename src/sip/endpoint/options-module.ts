@@ -14,6 +14,8 @@ export function createOptionsModule(capabilities: CapabilitySource, serverName: 
     name: 'options',
     priority: 'endpoint',
     methods: ['OPTIONS'],
+    // Keep-alive OPTIONS from every phone and trunk: answered without transaction state.
+    statelessMethods: ['OPTIONS'],
     onRequest(req: IncomingRequest): boolean {
       if (req.request.method !== 'OPTIONS' || !req.isLocal) return false;
       const headers: Array<[string, string]> = [

@@ -179,6 +179,7 @@ export class TransactionLayer implements TransportUser {
       return;
     }
     stampReceived(req, rx.source);
+    if (this.user.onStatelessRequest?.(rx) === true) return;
     if (this.size >= this.max) {
       // Bounded state: a full table refuses new server transactions; the TU answers
       // statelessly (503, RFC 3261 §21.5.4) or drops.

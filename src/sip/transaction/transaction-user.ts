@@ -71,6 +71,13 @@ export interface TransactionUser {
    * transactions is full. The TU answers it statelessly (503 with Retry-After) or drops it.
    */
   onOverload(rx: ReceivedMessage): void;
+  /**
+   * Offered a request that matches no live transaction, before a server transaction is
+   * created for it. Returning true means the TU answers it statelessly (as Kamailio's `sl`
+   * does for REGISTER and OPTIONS): no transaction state is kept, and a retransmission is
+   * offered again. The TU must then process such requests idempotently.
+   */
+  onStatelessRequest?(rx: ReceivedMessage): boolean;
   /** A message that failed to parse (the layer can be attached directly to a transport). */
   onInvalid?(rx: ReceivedInvalid): void;
   /** Timer H fired: no ACK came for a non-2xx final response (§17.2.1 "inform the TU"). */

@@ -65,14 +65,23 @@ describe('updateBindings (RFC 3261 §10.3 steps 6–7)', () => {
     assert.deepEqual(r.bindings.map((b) => b.contact), ['sip:b@h']);
   });
 
-  it('aborts an out-of-order REGISTER (same Call-ID, CSeq not higher) without touching anything', () => {
+  it('aborts an out-of-order REGISTER (same Call-ID, lower CSeq) without touching anything', () => {
     const first = bound([{ uri: 'sip:a@h', expires: 100 }]);
-    for (const cseq of [10, 9]) {
-      const r = apply(first, reg([{ uri: 'sip:a@h', expires: 0 }], { cseq }));
-      assert.equal(r.result.ok, false);
-      assert.equal(!r.result.ok && r.result.status, 400);
-      assert.equal(r.bindings, first);
-    }
+    const r = apply(first, reg([{ uri: 'sip:a@h', expires: 0 }], { cseq: 9 }));
+    assert.equal(r.result.ok, false);
+    assert.equal(!r.result.ok && r.result.status, 400);
+    assert.equal(r.bindings, first);
+  });
+
+  it('treats the same Call-ID and CSeq as a retransmission: already applied, same answer', () => {
+    const first = bound([{ uri: 'sip:a@h', expires: 100 }]);
+    const again = updateBindings(first, reg([{ uri: 'sip:a@h', expires: 100 }]), policy, NOW + 2000);
+    assert.ok(again.result.ok);
+    assert.deepEqual(again.bindings, first, 'unchanged: the expiry is not pushed forward');
+    const removal = apply(first, reg([{ uri: 'sip:a@h', expires: 0 }], { cseq: 11 }));
+    const removalAgain = apply(removal.bindings, reg([{ uri: 'sip:a@h', expires: 0 }], { cseq: 11 }));
+    assert.ok(removalAgain.result.ok);
+    assert.deepEqual(removalAgain.bindings, []);
   });
 
   it('lets a REGISTER with another Call-ID replace the binding whatever its CSeq (§10.3 step 7)', () => {

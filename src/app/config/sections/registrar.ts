@@ -1,0 +1,31 @@
+/** `registrar`: REGISTER handling (RFC 3261 §10.3). */
+import { z } from 'zod';
+import { defineSection, positiveInt, section } from '../section.js';
+
+const registrarSchema = section({
+  min_expires: positiveInt('min_expires').default(60),
+  max_expires: positiveInt('max_expires').default(3600),
+  default_expires: positiveInt('default_expires').default(3600),
+  max_contacts: positiveInt('max_contacts').max(1000, 'max_contacts must be at most 1000').default(10),
+})
+  .superRefine((r, ctx) => {
+    if (r.max_expires < r.min_expires) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['max_expires'], message: `max_expires (${r.max_expires}) must not be smaller than min_expires (${r.min_expires})` });
+    }
+    if (r.default_expires < r.min_expires || r.default_expires > r.max_expires) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['default_expires'], message: 'default_expires must lie between min_expires and max_expires' });
+    }
+  })
+  .default({});
+
+export const registrarSection = defineSection(
+  'registrar',
+  registrarSchema,
+  `# The registrar (RFC 3261 §10.3). Every REGISTER is digest-authenticated.
+registrar:
+  min_expires: 60 # seconds; shorter registrations get 423 Interval Too Brief with Min-Expires
+  max_expires: 3600 # seconds; longer requests are granted this much
+  default_expires: 3600 # seconds, when the REGISTER gives no expiry
+  max_contacts: 10 # contacts per address-of-record; more are refused with 403
+`,
+);

@@ -1,0 +1,125 @@
+/**
+ * Users in `<data_dir>/switchboard.db` (better-sqlite3). The file is shared with other
+ * modules, each owning its tables; this one owns `auth_users` and creates only that. WAL
+ * lets the running server read while `switchboard user …` writes from another process, and
+ * every lookup runs a prepared statement against the file, so a user added by the CLI is
+ * found on the next request without a restart.
+ */
+import Database from 'better-sqlite3';
+import type { UserCredentials, UserDirectory } from './types.js';
+
+type Db = Database.Database;
+
+interface Row {
+  username: string;
+  realm: string;
+  ha1_md5: string | null;
+  ha1_sha256: string | null;
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS auth_users (
+  realm TEXT NOT NULL,
+  username TEXT NOT NULL,
+  ha1_md5 TEXT,
+  ha1_sha256 TEXT,
+  PRIMARY KEY (realm, username)
+) WITHOUT ROWID`;
+
+export type UpsertOutcome = 'added' | 'updated';
+
+export interface BatchCounts {
+  readonly added: number;
+  readonly updated: number;
+}
+
+export class SqliteUserDirectory implements UserDirectory {
+  private readonly db: Db;
+  private readonly owned: boolean;
+  private readonly selectOne: Database.Statement<[string, string], Row>;
+  private readonly insert: Database.Statement<[string, string, string | null, string | null]>;
+  private readonly update: Database.Statement<[string | null, string | null, string, string]>;
+  private readonly deleteOne: Database.Statement<[string, string]>;
+  private readonly selectAll: Database.Statement<[], Row>;
+  private readonly countAll: Database.Statement<[], { n: number }>;
+
+  /** Opens (creating if needed) the database file and this module's table. */
+  static open(file: string): SqliteUserDirectory {
+    const db = new Database(file, { timeout: 5000 });
+    try {
+      db.pragma('journal_mode = WAL');
+      return new SqliteUserDirectory(db, true);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Uses an open connection; `owned` decides whether close() closes it. */
+  constructor(db: Db, owned = false) {
+    this.db = db;
+    this.owned = owned;
+    db.exec(SCHEMA);
+    this.selectOne = db.prepare('SELECT username, realm, ha1_md5, ha1_sha256 FROM auth_users WHERE realm = ? AND username = ?');
+    this.insert = db.prepare('INSERT OR IGNORE INTO auth_users (realm, username, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?)');
+    this.update = db.prepare('UPDATE auth_users SET ha1_md5 = ?, ha1_sha256 = ? WHERE realm = ? AND username = ?');
+    this.deleteOne = db.prepare('DELETE FROM auth_users WHERE realm = ? AND username = ?');
+    this.selectAll = db.prepare('SELECT username, realm, ha1_md5, ha1_sha256 FROM auth_users ORDER BY realm, username');
+    this.countAll = db.prepare('SELECT count(*) AS n FROM auth_users');
+  }
+
+  find(username: string, realm: string): UserCredentials | undefined {
+    const row = this.selectOne.get(realm, username);
+    return row === undefined ? undefined : toCredentials(row);
+  }
+
+  /** Adds the user or replaces its HA1 values. */
+  upsert(user: UserCredentials): UpsertOutcome {
+    return this.write(user);
+  }
+
+  /** Adds or updates many users in ONE transaction (all or nothing). */
+  upsertMany(users: Iterable<UserCredentials>): BatchCounts {
+    const run = this.db.transaction((list: Iterable<UserCredentials>) => {
+      let added = 0;
+      let updated = 0;
+      for (const u of list) {
+        if (this.write(u) === 'added') added++;
+        else updated++;
+      }
+      return { added, updated };
+    });
+    return run(users);
+  }
+
+  /** True when the user existed. */
+  remove(username: string, realm: string): boolean {
+    return this.deleteOne.run(realm, username).changes > 0;
+  }
+
+  list(): UserCredentials[] {
+    return this.selectAll.all().map(toCredentials);
+  }
+
+  count(): number {
+    return this.countAll.get()?.n ?? 0;
+  }
+
+  close(): void {
+    if (this.owned && this.db.open) this.db.close();
+  }
+
+  private write(u: UserCredentials): UpsertOutcome {
+    const md5 = u.ha1Md5 ?? null;
+    const sha = u.ha1Sha256 ?? null;
+    if (this.insert.run(u.realm, u.username, md5, sha).changes > 0) return 'added';
+    this.update.run(md5, sha, u.realm, u.username);
+    return 'updated';
+  }
+}
+
+function toCredentials(row: Row): UserCredentials {
+  const c: { username: string; realm: string; ha1Md5?: string; ha1Sha256?: string } = { username: row.username, realm: row.realm };
+  if (row.ha1_md5 !== null) c.ha1Md5 = row.ha1_md5;
+  if (row.ha1_sha256 !== null) c.ha1Sha256 = row.ha1_sha256;
+  return c;
+}

@@ -1,0 +1,191 @@
+/**
+ * The embedded backend: one row per AOR in `location_bindings` of a SQLite file that other
+ * modules share (they keep their own tables; this one creates and touches only its own).
+ *
+ * Durability: WAL journal with synchronous=NORMAL makes a committed transaction survive the
+ * death of the process (kill -9) — the promise "a binding that got 200 OK survives kill -9".
+ * It does not promise to survive a power cut of the machine (that needs synchronous=FULL).
+ *
+ * better-sqlite3 is synchronous: a modify() runs from read to commit without yielding, and its
+ * BEGIN IMMEDIATE takes the write lock first, so writers in other processes cannot interleave.
+ */
+import Database from 'better-sqlite3';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Binding, BindingChange, LocationStore, RegistrationEntry } from './types.js';
+import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
+import { LocationStoreError, describeError } from './errors.js';
+
+const BACKEND = 'sqlite';
+/** AORs purged per write transaction, so a mass expiry does not stall the event loop. */
+const PURGE_BATCH = 500;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS location_bindings (
+  aor TEXT PRIMARY KEY NOT NULL,
+  min_expires_at INTEGER NOT NULL,
+  max_expires_at INTEGER NOT NULL,
+  binding_count INTEGER NOT NULL,
+  bindings TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS location_bindings_min_expires ON location_bindings (min_expires_at);
+`;
+
+export interface SqliteLocationStoreOptions {
+  /** The database file (created when missing), e.g. `<data_dir>/switchboard.db`. */
+  readonly file: string;
+  /** How long a writer waits for another process's write lock; default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface Row {
+  aor: string;
+  min_expires_at: number;
+  max_expires_at: number;
+  bindings: string;
+}
+
+export class SqliteLocationStore implements LocationStore {
+  readonly kind = BACKEND;
+  private readonly db: Database.Database;
+  private closed = false;
+  private readonly select: Database.Statement<[string], string>;
+  private readonly upsert: Database.Statement<[string, number, number, number, string]>;
+  private readonly remove: Database.Statement<[string]>;
+  private readonly selectExpiring: Database.Statement<[number, number], Row>;
+  private readonly selectFrom: Database.Statement<[string, number], Row>;
+  private readonly countSettled: Database.Statement<[number], { aors: number; bindings: number }>;
+  private readonly selectUnsettled: Database.Statement<[number, number], Row>;
+  private readonly modifyTxn: Database.Transaction<(aor: string, now: number, change: (c: readonly Binding[]) => BindingChange<unknown>) => unknown>;
+  private readonly purgeTxn: Database.Transaction<(now: number) => { rows: number; removed: number }>;
+  private readonly countTxn: Database.Transaction<(now: number) => { aors: number; bindings: number }>;
+
+  constructor(options: SqliteLocationStoreOptions) {
+    try {
+      this.db = new Database(options.file);
+    } catch (e) {
+      throw new LocationStoreError(BACKEND, `cannot open ${options.file}: ${describeError(e)}`, { cause: e });
+    }
+    try {
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+      this.select = this.db.prepare<[string], string>('SELECT bindings FROM location_bindings WHERE aor = ?').pluck();
+      this.upsert = this.db.prepare(
+        `INSERT INTO location_bindings (aor, min_expires_at, max_expires_at, binding_count, bindings) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (aor) DO UPDATE SET min_expires_at = excluded.min_expires_at, max_expires_at = excluded.max_expires_at,
+           binding_count = excluded.binding_count, bindings = excluded.bindings`,
+      );
+      this.remove = this.db.prepare('DELETE FROM location_bindings WHERE aor = ?');
+      this.selectExpiring = this.db.prepare('SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE min_expires_at <= ? ORDER BY min_expires_at LIMIT ?');
+      this.selectFrom = this.db.prepare('SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE aor >= ? AND max_expires_at > ? ORDER BY aor');
+      this.countSettled = this.db.prepare('SELECT COUNT(*) AS aors, COALESCE(SUM(binding_count), 0) AS bindings FROM location_bindings WHERE min_expires_at > ?');
+      this.selectUnsettled = this.db.prepare(
+        'SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE min_expires_at <= ? AND max_expires_at > ?',
+      );
+    } catch (e) {
+      this.db.close();
+      throw new LocationStoreError(BACKEND, `cannot prepare ${options.file}: ${describeError(e)}`, { cause: e });
+    }
+
+    this.modifyTxn = this.db.transaction((aor, now, change) => {
+      const plan: ChangePlan<unknown> = planChange(BACKEND, aor, this.select.get(aor), now, change);
+      if (plan.changed) this.write(aor, plan.next);
+      return plan.result;
+    });
+    this.purgeTxn = this.db.transaction((now) => {
+      const rows = this.selectExpiring.all(now, PURGE_BATCH);
+      let removed = 0;
+      for (const row of rows) {
+        const purge = planPurge(BACKEND, row.aor, row.bindings, now);
+        removed += purge.removed;
+        this.write(row.aor, purge.next);
+      }
+      return { rows: rows.length, removed };
+    });
+    // A read transaction: both statements see one snapshot.
+    this.countTxn = this.db.transaction((now) => {
+      const settled = this.countSettled.get(now) as { aors: number; bindings: number };
+      let { aors, bindings } = settled;
+      for (const row of this.selectUnsettled.iterate(now, now)) {
+        aors++;
+        bindings += liveBindings(decodeBindings(BACKEND, row.aor, row.bindings), now).length;
+      }
+      return { aors, bindings };
+    });
+  }
+
+  async lookup(aor: string, now: number): Promise<Binding[]> {
+    this.assertOpen();
+    const json = this.run('lookup', () => this.select.get(aor));
+    return json === undefined ? [] : liveBindings(decodeBindings(BACKEND, aor, json), now);
+  }
+
+  async modify<T>(aor: string, now: number, change: (current: readonly Binding[]) => BindingChange<T>): Promise<T> {
+    this.assertOpen();
+    // RFC 3261 §10.3: the registrar's read of the current bindings and its update are one
+    // step; BEGIN IMMEDIATE holds the write lock from the read to the commit.
+    return this.run('modify', () => this.modifyTxn.immediate(aor, now, change)) as T;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    this.assertOpen();
+    let removed = 0;
+    // Each batch leaves its AORs with min_expires_at > now (or deletes them), so the next batch
+    // selects other rows; the loop ends when a batch comes back short.
+    for (;;) {
+      const batch = this.run('purgeExpired', () => this.purgeTxn.immediate(now));
+      removed += batch.removed;
+      if (batch.rows < PURGE_BATCH) return removed;
+      await nextTurn();
+      if (this.closed) return removed;
+    }
+  }
+
+  async list(now: number, options: { aorPrefix?: string; limit?: number } = {}): Promise<RegistrationEntry[]> {
+    this.assertOpen();
+    const prefix = options.aorPrefix ?? '';
+    const limit = options.limit ?? Infinity;
+    return this.run('list', () => {
+      const out: RegistrationEntry[] = [];
+      if (limit <= 0) return out;
+      // Rows are in byte order of the AOR, so the prefixed ones are contiguous from `prefix`.
+      for (const row of this.selectFrom.iterate(prefix, now)) {
+        if (!row.aor.startsWith(prefix)) break;
+        out.push({ aor: row.aor, bindings: liveBindings(decodeBindings(BACKEND, row.aor, row.bindings), now) });
+        if (out.length >= limit) break;
+      }
+      return out;
+    });
+  }
+
+  async count(now: number): Promise<{ aors: number; bindings: number }> {
+    this.assertOpen();
+    return this.run('count', () => this.countTxn(now));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private write(aor: string, next: EncodedBindings | undefined): void {
+    if (next === undefined) this.remove.run(aor);
+    else this.upsert.run(aor, next.minExpiresAt, next.maxExpiresAt, next.count, next.json);
+  }
+
+  /** Runs `fn`; a SQLite failure becomes a LocationStoreError, anything else (a throwing `change`) passes. */
+  private run<R>(op: string, fn: () => R): R {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof Database.SqliteError) throw new LocationStoreError(BACKEND, `${op} failed: ${e.message} (${e.code})`, { cause: e });
+      throw e;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LocationStoreError(BACKEND, 'the store is closed');
+  }
+}
