@@ -1,13 +1,15 @@
 /**
- * The composition seam: builds the server's components from the validated, frozen config.
- * Later issues add the registrar, proxy, media relay … here, in start order.
+ * The composition seam: builds the server's components from the validated, frozen config,
+ * in start order (stopped in reverse): registration services, then the SIP core.
  */
 import type { Config } from './config/index.js';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
+import { createRegistration } from './wiring/registration.js';
 import { createSipCore } from './wiring/sip-core.js';
 
 export async function buildComponents(config: Config, logger: Logger): Promise<Component[]> {
-  const sip = await createSipCore(config, logger);
-  return [sip];
+  const registration = createRegistration(config, logger);
+  const sip = await createSipCore(config, logger, [registration.registrarModule]);
+  return [registration, sip];
 }

@@ -66,6 +66,9 @@ export class RedisLocationStore implements LocationStore {
       // an error response quickly instead of hanging on an outage.
       maxRetriesPerRequest: 1,
       retryStrategy: (times) => Math.min(100 * times, 2000),
+      // ioredis arms this timer even for a socket that never connected; the default 2 s
+      // would hold the process open after a failed open() or close().
+      disconnectTimeout: 200,
     });
     // Without a listener ioredis would report every connection error on the console.
     client.on('error', (e: Error) => {

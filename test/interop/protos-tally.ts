@@ -30,24 +30,31 @@ export interface GroupTally {
   statuses: Record<string, number>;
 }
 
+export interface PassResult {
+  send: { total: number; completed: boolean; sendErrors: number; elapsedMs: number; acksSent: number; unattributed: number };
+  aliveAfterSend: boolean;
+  /** OPTIONS round trips right after the pass, ms; null = no 200 within 1 s. */
+  probesMs: Array<number | null>;
+  /** RSS after the pass and the settle. */
+  rssAfter: number;
+  settleMs: number;
+  outcomes: OutcomeRow[];
+}
+
 export interface ProtosRunResult {
   server: {
     pid: number;
+    /** RSS after the OPTIONS warm-up, before any PROTOS case. */
     rssBefore: number;
-    rssAfter: number;
-    settleMs: number;
-    aliveAfterSend: boolean;
     aliveAtEnd: boolean;
     exit: ExitInfo;
     logLines: number;
     stderrTail: string[];
   };
   warmup: { sent: number; answered: number };
-  send: { total: number; completed: boolean; sendErrors: number; elapsedMs: number; acksSent: number; unattributed: number };
-  outcomes: OutcomeRow[];
+  passes: PassResult[];
+  /** Per-group tallies of the first pass. */
   groups: GroupTally[];
-  /** OPTIONS round trips after the run, ms; null = no 200 within 1 s. */
-  probesMs: Array<number | null>;
 }
 
 export function tallyGroups(groups: Array<{ group: string; first: number; count: number }>, outcomes: CaseOutcome[]): GroupTally[] {
@@ -84,20 +91,28 @@ export function histogram(values: Array<number | undefined>): Record<string, num
   return h;
 }
 
+const mib = (b: number): string => (b / 1048576).toFixed(1) + ' MiB';
+const pct = (a: number, b: number): string => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)} %`;
+
+function formatPass(p: PassResult, n: number, rssBefore: number, rssPrevious: number | undefined): string[] {
+  const outcomes = p.outcomes.map(decodeOutcome);
+  return [
+    `pass ${n}: cases ${p.send.total}, sent ${outcomes.filter((o) => o.sent).length} (truncated to one datagram: ${outcomes.filter((o) => o.truncated).length}), send errors ${p.send.sendErrors}, ${p.send.completed ? 'complete' : 'INCOMPLETE'} in ${p.send.elapsedMs} ms`,
+    `  INVITE finals: ${JSON.stringify(histogram(outcomes.map((o) => o.inviteFinal)))}; provisional seen for ${outcomes.filter((o) => o.inviteProvisional).length}`,
+    `  teardown (CANCEL) finals: ${JSON.stringify(histogram(outcomes.map((o) => o.teardownFinal)))}`,
+    `  ACKs sent ${p.send.acksSent}, unattributed responses ${p.send.unattributed}`,
+    `  OPTIONS probes right after (ms): ${JSON.stringify(p.probesMs)}`,
+    `  RSS after ${p.settleMs} ms settle: ${mib(p.rssAfter)} (${pct(p.rssAfter, rssBefore)} vs warm-up${rssPrevious === undefined ? '' : `, ${pct(p.rssAfter, rssPrevious)} vs pass ${n - 1}`})`,
+  ];
+}
+
 /** A printable summary, one line per fact, for the test log. */
 export function formatTallies(r: ProtosRunResult): string {
-  const outcomes = r.outcomes.map(decodeOutcome);
-  const mib = (b: number): string => (b / 1048576).toFixed(1) + ' MiB';
   const lines = [
-    `cases ${r.send.total}: sent ${outcomes.filter((o) => o.sent).length} (truncated to one datagram: ${outcomes.filter((o) => o.truncated).length}), send errors ${r.send.sendErrors}, ${r.send.completed ? 'complete' : 'INCOMPLETE'} in ${r.send.elapsedMs} ms`,
-    `INVITE finals: ${JSON.stringify(histogram(outcomes.map((o) => o.inviteFinal)))}; provisional seen for ${outcomes.filter((o) => o.inviteProvisional).length}`,
-    `teardown finals: ${JSON.stringify(histogram(outcomes.map((o) => o.teardownFinal)))}`,
-    `ACKs sent ${r.send.acksSent}, unattributed responses ${r.send.unattributed}`,
-    `warm-up OPTIONS answered ${r.warmup.answered}/${r.warmup.sent}`,
-    `RSS before ${mib(r.server.rssBefore)}, after ${mib(r.server.rssAfter)} (settled ${r.server.settleMs} ms)`,
-    `OPTIONS probes after the run (ms): ${JSON.stringify(r.probesMs)}`,
-    `server exit on SIGTERM: ${JSON.stringify(r.server.exit)}; ${r.server.logLines} log lines`,
-    'per group (answered/dropped, INVITE finals):',
+    `warm-up OPTIONS answered ${r.warmup.answered}/${r.warmup.sent}; RSS after warm-up ${mib(r.server.rssBefore)}`,
+    ...r.passes.flatMap((p, i) => formatPass(p, i + 1, r.server.rssBefore, i === 0 ? undefined : r.passes[i - 1].rssAfter)),
+    `server alive at the end: ${r.server.aliveAtEnd}; exit on SIGTERM: ${JSON.stringify(r.server.exit)}; ${r.server.logLines} log lines`,
+    'pass 1 per group (answered/dropped, INVITE finals):',
     ...r.groups.map((g) => `  ${g.group.padEnd(32)} ${String(g.answered).padStart(4)}/${String(g.dropped).padEnd(4)} ${JSON.stringify(g.statuses)}`),
   ];
   return lines.join('\n');

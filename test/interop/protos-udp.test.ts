@@ -3,6 +3,15 @@
  * (the corpus names foreign hosts; see test/support/netns.ts). The suite's own criterion
  * (../shared/corpus/protos-c07-sip/README.md): the server stays up, stays responsive, and does
  * not leak. The work happens in protos-udp-run.ts; this test checks and prints its result.
+ *
+ * Memory: the corpus runs twice, and the leak check compares RSS after pass 2 with RSS after
+ * pass 1 (each read after every transaction of its pass has ended). RSS after pass 1 is not
+ * compared with RSS after the OPTIONS warm-up: a pass keeps ~9,000 transactions alive for
+ * their 32 s timers, V8 grows its heap for them, and a Node process does not hand those pages
+ * back to the OS, so that first step measures the allocator's high-water mark, not a leak
+ * (measured: live heap after a forced GC back within ~3 MiB of its warm-up size while RSS
+ * stayed 15-35 % above it). A leak keeps growing with every pass; the high-water mark does not.
+ * The step from warm-up to pass 1 is printed.
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +20,11 @@ import { isolatedNetnsUnavailable, lastJsonLine, runInIsolatedNetns } from '../s
 import { decodeOutcome, formatTallies, type ProtosRunResult } from './protos-tally.js';
 
 const SCRIPT = fileURLToPath(new URL('./protos-udp-run.js', import.meta.url));
-const RUN_BUDGET_MS = 300_000;
-/** "answered within 100 ms" for a valid OPTIONS after the run (median of the probes). */
+const RUN_BUDGET_MS = 420_000;
+const CASES = 4527;
+/** A valid OPTIONS after a pass is answered within 100 ms (median of the probes). */
 const PROBE_LIMIT_MS = 100;
-/** RSS after the run (and a settle) within 10 % of RSS before. */
+/** RSS after pass 2 within 10 % of RSS after pass 1. */
 const RSS_TOLERANCE = 0.1;
 
 test('PROTOS c07-sip over UDP: the server stays up, responsive and does not leak', { timeout: RUN_BUDGET_MS + 30_000 }, async (t) => {
@@ -30,23 +40,25 @@ test('PROTOS c07-sip over UDP: the server stays up, responsive and does not leak
   console.log(report.split('\n').map((l) => `# ${l}`).join('\n'));
   const why = `${report}\n--- runner stderr (tail) ---\n${run.stderr.slice(-3000)}\n--- server stderr (tail) ---\n${r.server.stderrTail.join('\n')}`;
 
-  assert.equal(r.send.completed, true, `not every case was sent within the budget\n${why}`);
-  assert.equal(r.send.total, 4527, why);
-  assert.equal(r.server.aliveAfterSend, true, `the server died during the run\n${why}`);
-  assert.equal(r.server.aliveAtEnd, true, `the server died after the run\n${why}`);
   assert.equal(r.warmup.answered, r.warmup.sent, `warm-up OPTIONS not all answered\n${why}`);
-
-  // Case 0 is the suite's one valid INVITE: it must get a final response.
-  const valid = decodeOutcome(r.outcomes.find((row) => row[0] === 0)!);
-  assert.notEqual(valid.inviteFinal, undefined, `the valid case 0 got no final response\n${why}`);
-
-  assert.equal(r.probesMs.length > 0 && r.probesMs.every((ms) => ms !== null), true, `OPTIONS after the run not answered\n${why}`);
-  const sorted = (r.probesMs as number[]).slice().sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  assert.ok(median <= PROBE_LIMIT_MS, `OPTIONS after the run answered in ${median} ms (median), over ${PROBE_LIMIT_MS} ms\n${why}`);
-
+  assert.equal(r.passes.length, 2, `the server died before the second pass\n${why}`);
+  for (const [i, p] of r.passes.entries()) {
+    const name = `pass ${i + 1}`;
+    assert.equal(p.send.total, CASES, why);
+    assert.equal(p.send.completed, true, `${name}: not every case was sent within the budget\n${why}`);
+    assert.equal(p.aliveAfterSend, true, `${name}: the server died\n${why}`);
+    // Case 0 is the suite's one valid INVITE: it must get a final response.
+    const valid = decodeOutcome(p.outcomes.find((row) => row[0] === 0)!);
+    assert.notEqual(valid.inviteFinal, undefined, `${name}: the valid case 0 got no final response\n${why}`);
+    assert.equal(p.probesMs.length > 0 && p.probesMs.every((ms) => ms !== null), true, `${name}: OPTIONS afterwards not answered\n${why}`);
+    const sorted = (p.probesMs as number[]).slice().sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    assert.ok(median <= PROBE_LIMIT_MS, `${name}: OPTIONS afterwards answered in ${median} ms (median), over ${PROBE_LIMIT_MS} ms\n${why}`);
+  }
+  assert.equal(r.server.aliveAtEnd, true, `the server died after the run\n${why}`);
+  const [first, second] = r.passes;
   assert.ok(
-    r.server.rssAfter <= r.server.rssBefore * (1 + RSS_TOLERANCE),
-    `RSS grew from ${r.server.rssBefore} to ${r.server.rssAfter} bytes (more than ${RSS_TOLERANCE * 100} %)\n${why}`,
+    second.rssAfter <= first.rssAfter * (1 + RSS_TOLERANCE),
+    `RSS grew from ${first.rssAfter} bytes after pass 1 to ${second.rssAfter} after pass 2 (more than ${RSS_TOLERANCE * 100} %)\n${why}`,
   );
 });

@@ -133,18 +133,21 @@ export class Endpoint implements TransactionUser {
   // --- TransactionUser -----------------------------------------------------------------
 
   onRequest(tx: ServerTransaction, rx: ReceivedMessage): void {
-    this.process(this.incoming(tx.request, rx, tx));
+    this.process(this.incoming(tx.request, rx, tx), true);
   }
 
   onStatelessRequest(rx: ReceivedMessage): boolean {
     const req = rx.message as SipRequest;
     if (!this.statelessMethods.has(req.method) || !this.options.identity.isLocalUri(req.uri)) return false;
-    this.process(this.incoming(req, rx, undefined));
+    this.process(this.incoming(req, rx, undefined), false);
     return true;
   }
 
-  /** §8.2 checks, then the pipeline. */
-  private process(incoming: IncomingRequest): void {
+  /**
+   * §8.2 checks, then the pipeline. Merged-request detection (§8.2.2.2) applies to requests
+   * handled in a transaction; the stateless methods (REGISTER, OPTIONS) are never forked.
+   */
+  private process(incoming: IncomingRequest, stateful: boolean): void {
     const request = incoming.request;
     if (this.draining) {
       // Shutting down: new work is refused so in-flight transactions can finish (§21.5.4).
@@ -161,7 +164,7 @@ export class Endpoint implements TransactionUser {
       incoming.respond(verdict.status, { reason: verdict.reason, headers: verdict.headers });
       return;
     }
-    if (incoming.isLocal && this.merged.isMerged(request)) {
+    if (stateful && incoming.isLocal && this.merged.isMerged(request)) {
       incoming.respond(482, { reason: 'Loop Detected' });
       return;
     }

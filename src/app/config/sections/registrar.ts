@@ -9,10 +9,10 @@ const registrarSchema = section({
   max_contacts: positiveInt('max_contacts').max(1000, 'max_contacts must be at most 1000').default(10),
 })
   .superRefine((r, ctx) => {
-    if (r.max_expires < r.min_expires) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['max_expires'], message: `max_expires (${r.max_expires}) must not be smaller than min_expires (${r.min_expires})` });
+    if (r.maxExpires < r.minExpires) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['max_expires'], message: `max_expires (${r.maxExpires}) must not be smaller than min_expires (${r.minExpires})` });
     }
-    if (r.default_expires < r.min_expires || r.default_expires > r.max_expires) {
+    if (r.defaultExpires < r.minExpires || r.defaultExpires > r.maxExpires) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['default_expires'], message: 'default_expires must lie between min_expires and max_expires' });
     }
   })

@@ -8,7 +8,7 @@ import { checkUsername, normalizeDomain, normalizeHa1 } from '../../../auth/inde
 import { defineSection, section } from '../section.js';
 
 const ha1 = (algorithm: 'MD5' | 'SHA-256', digits: number) =>
-  z.string().transform((raw, ctx) => {
+  z.string({ invalid_type_error: `must be a string of ${digits} hex digits (quote it: a value of digits only reads as a number)` }).transform((raw, ctx) => {
     const v = normalizeHa1(algorithm, raw.trim());
     if (v === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${digits} hex digits (${algorithm} of name:domain:password)` });
@@ -29,7 +29,7 @@ const domain = z.string().transform((raw, ctx) => {
 const userEntry = section({
   name: z.string(),
   domain: domain.optional(),
-  password: z.string().min(1, 'password must not be empty').optional(),
+  password: z.string({ invalid_type_error: 'password must be a string (quote it)' }).min(1, 'password must not be empty').optional(),
   ha1_md5: ha1('MD5', 32).optional(),
   ha1_sha256: ha1('SHA-256', 64).optional(),
 }).superRefine((u, ctx) => {

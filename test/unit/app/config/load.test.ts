@@ -27,6 +27,10 @@ describe('config defaults', () => {
       sip: { maxMessageSize: 65536, maxHeaders: 256, timers: { t1: 500, t2: 4000, t4: 5000 }, maxTransactions: 200000, userAgent: 'Switchboard' },
       transport: { maxConnectionsPerSource: 32, maxConnections: 10000, idleTimeout: 300, udpRecvBuffer: 4194304 },
       shutdown: { gracePeriod: 5 },
+      registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 10 },
+      location: { backend: 'sqlite', redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'sb:' }, purgeInterval: 10 },
+      auth: { nonceTtl: 300, algorithms: ['sha-256', 'md5'] },
+      users: [],
     });
   });
 

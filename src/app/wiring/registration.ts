@@ -1,0 +1,74 @@
+/**
+ * Registration services: the location store (with its expiry purger), digest authentication
+ * with the user directory, and the registrar module that uses them. One component, started
+ * before the SIP core so REGISTERs never meet a closed store.
+ */
+import { hostname } from 'node:os';
+import { type Clock, systemClock } from '../../lib/index.js';
+import { ExpiryPurger, type LocationStore } from '../../location/index.js';
+import { createRegistrarModule } from '../../registrar/index.js';
+import type { Config } from '../config/index.js';
+import type { Component } from '../lifecycle.js';
+import type { Logger } from '../log.js';
+import { type AuthServices, openAuth } from './auth.js';
+import { openLocationStore } from './location-store.js';
+import type { ModuleFactory } from './sip-core.js';
+
+export interface Registration extends Component {
+  /** The registrar module for the SIP core (valid once started). */
+  readonly registrarModule: ModuleFactory;
+  readonly location: () => LocationStore;
+}
+
+export function createRegistration(config: Config, logger: Logger, clock: Clock = systemClock): Registration {
+  let location: LocationStore | undefined;
+  let auth: AuthServices | undefined;
+  let purger: ExpiryPurger | undefined;
+  const log = logger.child({ component: 'registrar' });
+  const node = `${hostname()}:${process.pid}`;
+
+  return {
+    name: 'registration',
+    location: () => {
+      if (location === undefined) throw new Error('registration services not started');
+      return location;
+    },
+    registrarModule: (endpoint) => {
+      if (location === undefined || auth === undefined) throw new Error('registration services not started');
+      return createRegistrarModule({
+        location,
+        auth: auth.authenticator,
+        identity: endpoint.identity,
+        clock,
+        node,
+        minExpires: config.registrar.minExpires,
+        maxExpires: config.registrar.maxExpires,
+        defaultExpires: config.registrar.defaultExpires,
+        maxContacts: config.registrar.maxContacts,
+        log,
+        // Security events are structured log lines an operator can feed to a SIEM.
+        onSecurityEvent: (e) => log.warn({ securityEvent: e.kind, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
+      });
+    },
+    async start() {
+      location = await openLocationStore(config, logger);
+      auth = await openAuth(config, logger, clock);
+      purger = new ExpiryPurger({
+        store: location,
+        clock,
+        intervalMs: config.location.purgeInterval * 1000,
+        onPurged: (n) => log.debug({ removed: n }, 'expired bindings removed'),
+        onError: (err) => log.error({ err }, 'purging expired bindings failed'),
+      });
+      purger.start();
+    },
+    async stop() {
+      await purger?.stop();
+      auth?.close();
+      await location?.close();
+    },
+    describe() {
+      return { location: location?.kind };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/** Stateless nonces and the nonce-count replay map. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NonceCountTracker, NonceIssuer, parseAuthHeader } from '../../../src/auth/index.js';
+import { SECRET } from './helpers.js';
+
+describe('NonceIssuer', () => {
+  const issuer = new NonceIssuer(SECRET, 1000);
+  const T0 = Date.UTC(2026, 0, 1);
+
+  it('checks its own nonces: valid within the TTL, expired after, bound to the realm', () => {
+    const n = issuer.issue('example.com', T0);
+    assert.match(n, /^[A-Za-z0-9_-]{70}$/);
+    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1000), { kind: 'valid', issuedAt: T0, expiresAt: T0 + 1000 });
+    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1001), { kind: 'expired', issuedAt: T0, expiresAt: T0 + 1000 });
+    assert.deepEqual(issuer.check(n, 'example.net', T0), { kind: 'bad' });
+  });
+
+  it('accepts nonces of another issuer with the same secret, refuses another secret', () => {
+    const n = new NonceIssuer(Buffer.from(SECRET), 5000).issue('example.com', T0);
+    assert.equal(issuer.check(n, 'example.com', T0).kind, 'valid');
+    assert.equal(new NonceIssuer(Buffer.alloc(32, 1), 1000).check(n, 'example.com', T0).kind, 'bad');
+  });
+
+  it('refuses tampered, truncated and non-canonical encodings', () => {
+    const n = issuer.issue('example.com', T0);
+    const buf = Buffer.from(n, 'base64url');
+    buf[0] ^= 1; // another timestamp: the MAC no longer matches
+    assert.equal(issuer.check(buf.toString('base64url'), 'example.com', T0).kind, 'bad');
+    assert.equal(issuer.check(n.slice(0, -1), 'example.com', T0).kind, 'bad');
+    assert.equal(issuer.check('', 'example.com', T0).kind, 'bad');
+    // The last char carries 2 unused bits: another char with the same 4 data bits decodes to the same bytes.
+    const last = n[n.length - 1];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const twin = alphabet[alphabet.indexOf(last) ^ 1];
+    assert.equal(issuer.check(n.slice(0, -1) + twin, 'example.com', T0).kind, 'bad');
+  });
+
+  it('refuses a short secret', () => {
+    assert.throws(() => new NonceIssuer(Buffer.alloc(8), 1000));
+  });
+});
+
+describe('NonceCountTracker', () => {
+  it('needs each count to be higher than the last accepted one', () => {
+    const t = new NonceCountTracker(10);
+    assert.equal(t.isFresh('n', 0, 0), false);
+    assert.equal(t.isFresh('n', 1, 0), true);
+    t.accept('n', 1, 100, 0);
+    assert.equal(t.isFresh('n', 1, 0), false);
+    assert.equal(t.isFresh('n', 2, 0), true);
+    assert.equal(t.isFresh('other', 1, 0), true);
+  });
+
+  it('stays within its bound, dropping the least recently used nonce', () => {
+    const t = new NonceCountTracker(3);
+    for (const n of ['a', 'b', 'c']) t.accept(n, 1, 1000, 0);
+    t.accept('a', 2, 1000, 0); // a is now the most recent
+    t.accept('d', 1, 1000, 0); // b goes
+    assert.equal(t.size, 3);
+    assert.equal(t.isFresh('a', 2, 0), false);
+    assert.equal(t.isFresh('b', 1, 0), true);
+    assert.equal(t.isFresh('c', 1, 0), false);
+  });
+
+  it('drops entries whose nonce expired', () => {
+    const t = new NonceCountTracker(100);
+    t.accept('old', 5, 50, 0);
+    t.accept('new', 1, 500, 0);
+    t.accept('newer', 1, 500, 100);
+    assert.equal(t.size, 2);
+    assert.equal(t.isFresh('old', 1, 100), true);
+  });
+});
+
+describe('parseAuthHeader', () => {
+  it('reads tokens, quoted strings with escapes, any case of names, empty list elements', () => {
+    const r = parseAuthHeader('Digest  Realm="a \\"b\\" \\\\c" ,, nonce=abc/def, QOP = "auth,auth-int",algorithm=SHA-256');
+    assert.ok(r.ok);
+    assert.equal(r.value.scheme, 'Digest');
+    assert.deepEqual([...r.value.params], [
+      ['realm', 'a "b" \\c'],
+      ['nonce', 'abc/def'],
+      ['qop', 'auth,auth-int'],
+      ['algorithm', 'SHA-256'],
+    ]);
+  });
+
+  it('refuses syntax errors with a reason', () => {
+    for (const bad of ['', '"Digest"', 'Digest realm', 'Digest realm=', 'Digest realm="x" nonce="y"', 'Digest a=1, a=2', 'Digest realm="x', 'Digest x="1"y']) {
+      const r = parseAuthHeader(bad);
+      assert.equal(r.ok, false, bad);
+      assert.ok(!r.ok && r.error.length > 0);
+    }
+  });
+});
