@@ -85,9 +85,15 @@ class Collector {
   readonly outcomes = new Map<number, CaseOutcome>();
   unattributed = 0;
   acksSent = 0;
-  private seen = 0;
+  /** Responses of earlier passes (the client's list before this pass) are skipped. */
+  readonly firstResponse: number;
+  /** Index of the first response not yet looked at. */
+  private seen: number;
 
-  constructor(private readonly client: UdpSipClient, private readonly server: Target, private readonly requestUri: string) {}
+  constructor(private readonly client: UdpSipClient, private readonly server: Target, private readonly requestUri: string) {
+    this.firstResponse = client.responses.length;
+    this.seen = this.firstResponse;
+  }
 
   outcome(id: number): CaseOutcome {
     let o = this.outcomes.get(id);
@@ -159,7 +165,7 @@ async function sendCases(server: ServerProcess, cases: ProtosCase[], client: Udp
     await c.process();
     for (const k of batch) if ((await sendOne(client, k.teardown, server.sip)).error !== undefined) sendErrors++;
     await c.process();
-    if ((i / BATCH) % 20 === 0) log(`sent ${Math.min(i + BATCH, cases.length)}/${cases.length} cases, ${client.responses.length} responses`);
+    if ((i / BATCH) % 20 === 0) log(`sent ${Math.min(i + BATCH, cases.length)}/${cases.length} cases, ${client.responses.length - c.firstResponse} responses`);
   }
   return { completed: true, sendErrors, elapsedMs: Date.now() - t0 };
 }

@@ -110,6 +110,8 @@ export function topViaBranch(r: ReceivedResponse): string | undefined {
   return via === undefined ? undefined : /;\s*branch=([^;,\s]+)/i.exec(via)?.[1];
 }
 
+const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /**
  * A UDP socket bound on 127.0.0.1 that records every response it receives. Used both for
  * one-off requests and for bulk sends (the PROTOS run), where responses are matched later.
@@ -140,6 +142,13 @@ export class UdpSipClient {
     });
     // ENETUNREACH/ICMP errors must not crash the test process.
     socket.on('error', () => undefined);
+    // Bulk runs receive bursts of responses: a small buffer would drop some of them in the
+    // kernel and make answered requests look dropped.
+    try {
+      socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+    } catch {
+      // the kernel's limit applies; the default buffer still works for small runs
+    }
     return new UdpSipClient(socket);
   }
 
