@@ -26,6 +26,7 @@ const SYSTEM_PEERS = {
   ip: 'iproute2',
   openssl: 'openssl',
   'redis-server': 'redis-server',
+  baresip: 'baresip-core',
 };
 
 if (args.has('--system')) {

@@ -25,6 +25,7 @@ import {
 } from '../transport/index.js';
 import type { LocalIdentity } from './local-identity.js';
 import { MergedRequestDetector } from './merged-requests.js';
+import { StatelessResponseCache } from './stateless-response-cache.js';
 import { type EndpointModule, type IncomingRequest, type IncomingResponse, priorityOf } from './module.js';
 import { createOptionsModule } from './options-module.js';
 import { STANDARD_METHODS, checkRequest } from './request-checks.js';
@@ -54,6 +55,7 @@ export class Endpoint implements TransactionUser {
   readonly transactions: TransactionLayer;
   private modules: EndpointModule[] = [];
   private readonly merged: MergedRequestDetector;
+  private readonly statelessResponses: StatelessResponseCache;
   private readonly serverName: string;
   private readonly uriSchemes: readonly string[];
   private readonly log: EndpointLog;
@@ -73,6 +75,7 @@ export class Endpoint implements TransactionUser {
       maxTransactions: options.maxTransactions,
     });
     this.merged = new MergedRequestDetector(options.clock, 64 * resolveTimers(options).t1);
+    this.statelessResponses = new StatelessResponseCache(options.clock, 64 * resolveTimers(options).t1);
     this.use(createOptionsModule(this, this.serverName));
   }
 
@@ -139,7 +142,10 @@ export class Endpoint implements TransactionUser {
   onStatelessRequest(rx: ReceivedMessage): boolean {
     const req = rx.message as SipRequest;
     if (!this.statelessMethods.has(req.method) || !this.options.identity.isLocalUri(req.uri)) return false;
-    this.process(this.incoming(req, rx, undefined), false);
+    // §8.2.7: a retransmission gets the same response again, without being processed twice.
+    const seen = this.statelessResponses.begin(req);
+    if (seen.kind === 'answered') this.sendStateless(seen.response, req, rx);
+    else if (seen.kind === 'new') this.process(this.incoming(req, rx, undefined), false);
     return true;
   }
 
@@ -284,7 +290,10 @@ export class Endpoint implements TransactionUser {
         if (trackId !== undefined) this.unanswered.delete(trackId);
       }
       if (tx !== undefined) tx.respond(res);
-      else if (request.method !== 'ACK') this.sendStateless(res, request, rx);
+      else if (request.method !== 'ACK') {
+        if (res.status >= 200) this.statelessResponses.store(request, res);
+        this.sendStateless(res, request, rx);
+      }
     };
     const incoming: IncomingRequest = {
       request,

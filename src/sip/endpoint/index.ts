@@ -12,4 +12,5 @@ export {
 export { checkRequest, STANDARD_METHODS, type CheckPolicy, type CheckVerdict } from './request-checks.js';
 export { LocalIdentity } from './local-identity.js';
 export { MergedRequestDetector } from './merged-requests.js';
+export { StatelessResponseCache, type CacheVerdict } from './stateless-response-cache.js';
 export { createOptionsModule, type CapabilitySource } from './options-module.js';

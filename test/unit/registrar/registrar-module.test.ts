@@ -158,7 +158,7 @@ describe('registrar module (RFC 3261 §10.3) over the loop transport', () => {
     assert.equal((await location.lookup('alice@example.com', clock.wallNow())).length, 0);
   });
 
-  it('answers a retransmitted REGISTER (same branch) again, refuses a replayed nonce-count and an older CSeq', async () => {
+  it('answers a retransmitted REGISTER (same branch) with the same 200, refuses a replayed nonce-count and an older CSeq', async () => {
     const { register } = setup();
     const challenge = await register({ contact: '<sip:alice@10.0.0.5>', cseq: 1 });
     const www = challenge.fields('www-authenticate')[1].value;
@@ -167,12 +167,16 @@ describe('registrar module (RFC 3261 §10.3) over the loop transport', () => {
     const sent = { contact: '<sip:alice@10.0.0.5>', expires: 600, cseq: 2, branch: 'z9hG4bK-same', authorization: authorization.value };
     const first = await register(sent);
     assert.equal(first.status, 200);
-    // REGISTER is answered statelessly, so the retransmission is processed again: the same
-    // credentials (nc=1 again) are a replay and get a fresh challenge, never a silent accept.
+    // §8.2.7: the retransmission (same branch) gets the same 200 again, not processed anew.
     const again = await register(sent);
-    assert.equal(again.status, 401);
+    assert.equal(again.status, 200);
+    assert.equal(again.to.tag, first.to.tag);
+    // The same credentials in a NEW request (another branch) are a replayed nonce-count:
+    // a fresh challenge, never a silent accept.
+    const replay = await register({ ...sent, branch: 'z9hG4bK-other', cseq: 3 });
+    assert.equal(replay.status, 401);
     // An older CSeq from the same Call-ID, properly authenticated, is refused (§10.3 step 7).
-    const fresh = answerChallenge(again.fields('www-authenticate')[1].value, { username: 'alice', password: 'wonderland', method: 'REGISTER', uri: 'sip:example.com' });
+    const fresh = answerChallenge(replay.fields('www-authenticate')[1].value, { username: 'alice', password: 'wonderland', method: 'REGISTER', uri: 'sip:example.com' });
     assert.ok(fresh.ok);
     const older = await register({ contact: '<sip:alice@10.0.0.5>', expires: 600, cseq: 1, authorization: fresh.value });
     assert.equal(older.status, 400);
