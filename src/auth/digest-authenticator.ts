@@ -23,6 +23,8 @@ export interface DigestAuthenticatorOptions {
   readonly algorithms?: readonly DigestAlgorithm[];
   /** Bound of the nonce-count replay map (default 100,000 nonces). */
   readonly maxTrackedNonces?: number;
+  /** This instance's 6-byte id, embedded in its nonces (random per start by default). */
+  readonly instanceId?: Buffer;
 }
 
 const NC_PATTERN = /^[0-9a-fA-F]{8}$/;
@@ -43,7 +45,7 @@ export class DigestAuthenticator {
   constructor(options: DigestAuthenticatorOptions) {
     this.users = options.users;
     this.clock = options.clock;
-    this.nonces = new NonceIssuer(options.secret, options.nonceTtlMs ?? 300_000);
+    this.nonces = new NonceIssuer(options.secret, options.nonceTtlMs ?? 300_000, options.instanceId);
     this.counts = new NonceCountTracker(options.maxTrackedNonces ?? 100_000);
     const algorithms = options.algorithms ?? DIGEST_ALGORITHMS;
     if (algorithms.length === 0) throw new Error('at least one digest algorithm is required');
@@ -162,6 +164,11 @@ export class DigestAuthenticator {
     if (ha1 === undefined) return fail('unsupported');
     if (!matches) return fail('wrong-password');
     if (issued.kind === 'expired') return { kind: 'stale' };
+    // A nonce issued by another instance (before a restart, or by another node sharing the
+    // secret) is authentic, but its nonce-counts are not known here: answering it would let
+    // a captured request be replayed to us. Re-challenge with stale=true (RFC 7616 §3.3):
+    // the UA retries with our nonce without asking its user.
+    if (!issued.local) return { kind: 'stale' };
     if (qop !== undefined) {
       const count = parseInt(nc as string, 16);
       if (!this.counts.isFresh(nonce as string, count, now)) return fail('replay');

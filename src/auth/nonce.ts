@@ -1,41 +1,54 @@
 /**
  * Stateless nonces (RFC 7616 §3.3: "the nonce is opaque to the client" and may embed a
  * timestamp and a private key to detect forgeries and limit its lifetime). A nonce is
- * base64url( timestamp(8) | random(12) | HMAC-SHA256(secret, timestamp | random | realm) ):
- * any node holding the secret can check it, also after a restart, and it is bound to its realm.
+ * base64url( timestamp(8) | instance(6) | random(6) | HMAC-SHA256(secret, … | realm) ):
+ * any node holding the secret can check it, also after a restart, and it is bound to its
+ * realm. `instance` names the running server that issued it: nonce-counts (replay
+ * protection) are tracked where a nonce was issued, so one from another instance — a
+ * previous run, another node — is answered `stale` and the UA retries with a local one.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const TIME_BYTES = 8;
-const RANDOM_BYTES = 12;
+const INSTANCE_BYTES = 6;
+/** instance id + per-nonce random; together the former 12 random bytes. */
+const RANDOM_BYTES = INSTANCE_BYTES + 6;
 const MAC_BYTES = 32;
 const NONCE_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
 /** base64url length of NONCE_BYTES (no padding). */
 const NONCE_CHARS = Math.ceil((NONCE_BYTES * 8) / 6);
 
 export type NonceCheck =
-  /** Made by us for this realm; `issuedAt` is wall-clock ms. */
-  | { readonly kind: 'valid'; readonly issuedAt: number; readonly expiresAt: number }
-  | { readonly kind: 'expired'; readonly issuedAt: number; readonly expiresAt: number }
+  /**
+   * Made with our secret for this realm; `issuedAt` is wall-clock ms. `local` is true when
+   * this very instance issued it (so its nonce-counts are known here).
+   */
+  | { readonly kind: 'valid'; readonly issuedAt: number; readonly expiresAt: number; readonly local: boolean }
+  | { readonly kind: 'expired'; readonly issuedAt: number; readonly expiresAt: number; readonly local: boolean }
   /** Not one of ours (bad MAC, bad encoding) or made for another realm. */
   | { readonly kind: 'bad' };
 
 export class NonceIssuer {
   private readonly secret: Buffer;
   private readonly ttlMs: number;
+  private readonly instance: Buffer;
 
-  constructor(secret: Buffer, ttlMs: number) {
+  /** @param instance this server instance's id (random per start unless given, for tests). */
+  constructor(secret: Buffer, ttlMs: number, instance: Buffer = randomBytes(INSTANCE_BYTES)) {
     if (secret.length < 16) throw new Error('nonce secret must be at least 16 bytes');
     if (!(ttlMs > 0)) throw new Error('nonce TTL must be positive');
+    if (instance.length !== INSTANCE_BYTES) throw new Error(`nonce instance id must be ${INSTANCE_BYTES} bytes`);
     this.secret = Buffer.from(secret);
     this.ttlMs = ttlMs;
+    this.instance = Buffer.from(instance);
   }
 
   /** A fresh nonce for `realm`, issued at wall-clock `now` (ms). */
   issue(realm: string, now: number): string {
     const buf = Buffer.allocUnsafe(NONCE_BYTES);
     buf.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))), 0);
-    randomBytes(RANDOM_BYTES).copy(buf, TIME_BYTES);
+    this.instance.copy(buf, TIME_BYTES);
+    randomBytes(RANDOM_BYTES - INSTANCE_BYTES).copy(buf, TIME_BYTES + INSTANCE_BYTES);
     this.mac(buf.subarray(0, TIME_BYTES + RANDOM_BYTES), realm).copy(buf, TIME_BYTES + RANDOM_BYTES);
     return buf.toString('base64url');
   }
@@ -51,7 +64,8 @@ export class NonceIssuer {
     if (!timingSafeEqual(expected, buf.subarray(TIME_BYTES + RANDOM_BYTES))) return { kind: 'bad' };
     const issuedAt = Number(buf.readBigUInt64BE(0));
     const expiresAt = issuedAt + this.ttlMs;
-    return { kind: now > expiresAt ? 'expired' : 'valid', issuedAt, expiresAt };
+    const local = buf.subarray(TIME_BYTES, TIME_BYTES + INSTANCE_BYTES).equals(this.instance);
+    return { kind: now > expiresAt ? 'expired' : 'valid', issuedAt, expiresAt, local };
   }
 
   private mac(timeAndRandom: Buffer, realm: string): Buffer {

@@ -127,12 +127,18 @@ describe('DigestAuthenticator.verify', () => {
     }
   });
 
-  it('accepts a nonce after a restart (new authenticator, same secret), and not with another secret', () => {
+  it('answers a nonce from before a restart (or another node) with stale, never a replayable ok; another secret is bad', () => {
     const { auth, clock, users } = setup();
     const [challenge] = auth.challenge(REALM);
     clock.advance(10_000);
+    // Same secret, new instance: the nonce is authentic, but its nonce-counts live in the old
+    // instance, so a correct answer gets stale=true and the UA retries with a local nonce.
     const restarted = new DigestAuthenticator({ secret: Buffer.from(SECRET), users, clock });
-    assert.equal(restarted.verify(request([['Authorization', answer(challenge)]]), REALM, 'www').kind, 'ok');
+    assert.equal(restarted.verify(request([['Authorization', answer(challenge)]]), REALM, 'www').kind, 'stale');
+    const [fresh] = restarted.challenge(REALM);
+    assert.equal(restarted.verify(request([['Authorization', answer(fresh)]]), REALM, 'www').kind, 'ok');
+    // A wrong password with a foreign nonce is still a plain failure (no oracle in `stale`).
+    assert.equal(restarted.verify(request([['Authorization', answer(challenge, 'alice', 'nope')]]), REALM, 'www').kind, 'failed');
     const other = new DigestAuthenticator({ secret: Buffer.alloc(32, 9), users, clock });
     assert.deepEqual(other.verify(request([['Authorization', answer(challenge)]]), REALM, 'www'), { kind: 'failed', reason: 'bad-nonce' });
   });

@@ -11,14 +11,18 @@ describe('NonceIssuer', () => {
   it('checks its own nonces: valid within the TTL, expired after, bound to the realm', () => {
     const n = issuer.issue('example.com', T0);
     assert.match(n, /^[A-Za-z0-9_-]{70}$/);
-    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1000), { kind: 'valid', issuedAt: T0, expiresAt: T0 + 1000 });
-    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1001), { kind: 'expired', issuedAt: T0, expiresAt: T0 + 1000 });
+    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1000), { kind: 'valid', issuedAt: T0, expiresAt: T0 + 1000, local: true });
+    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1001), { kind: 'expired', issuedAt: T0, expiresAt: T0 + 1000, local: true });
     assert.deepEqual(issuer.check(n, 'example.net', T0), { kind: 'bad' });
   });
 
-  it('accepts nonces of another issuer with the same secret, refuses another secret', () => {
+  it('accepts nonces of another issuer with the same secret (as not local), refuses another secret', () => {
     const n = new NonceIssuer(Buffer.from(SECRET), 5000).issue('example.com', T0);
-    assert.equal(issuer.check(n, 'example.com', T0).kind, 'valid');
+    const c = issuer.check(n, 'example.com', T0);
+    assert.equal(c.kind, 'valid');
+    assert.equal(c.kind === 'valid' && c.local, false, 'another instance issued it');
+    const same = new NonceIssuer(Buffer.from(SECRET), 5000, Buffer.from('abcdef')).issue('example.com', T0);
+    assert.equal(new NonceIssuer(Buffer.from(SECRET), 5000, Buffer.from('abcdef')).check(same, 'example.com', T0).kind === 'valid', true);
     assert.equal(new NonceIssuer(Buffer.alloc(32, 1), 1000).check(n, 'example.com', T0).kind, 'bad');
   });
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Switchboard vs Kamailio, same machine, same sitting, same SIPp load harness
+# (../shared/bench/sip-load/run.sh). Not a test: it prints RESULT lines and the ratios.
+#
+#   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
+#   npm run bench:sip-load -- register      # one mode
+#
+# Needs Debian's sip-tester (sipp) and kamailio; run as root on a quiet machine.
+# Switchboard runs with the 100,000 harness users imported, `auth.algorithms: [md5]`
+# (SIPp 3.6.1 reads one challenge only) and `registrar.max_expires: 86400` (the harness
+# registers for a day in fill mode, as Kamailio's anchor config allows).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HARNESS=${HARNESS:-$ROOT/../shared/bench/sip-load}
+PORT=${SB_PORT:-5070}
+OUT=${OUT:-$ROOT/.bench-out/sip-load-$(date +%Y%m%d-%H%M%S)}
+modes=("$@"); ((${#modes[@]})) || modes=(register fill)
+[[ -x $HARNESS/run.sh ]] || { echo "missing $HARNESS/run.sh" >&2; exit 2; }
+command -v sipp >/dev/null || { echo "sipp missing: apt-get install sip-tester" >&2; exit 2; }
+command -v kamailio >/dev/null || { echo "kamailio missing: apt-get install kamailio" >&2; exit 2; }
+mkdir -p "$OUT"
+DATA=$(mktemp -d)
+SB_PID=""
+cleanup() {
+  [[ -n $SB_PID ]] && kill "$SB_PID" 2>/dev/null || true
+  "$HARNESS/stop-kamailio.sh" >/dev/null 2>&1 || true
+  rm -rf "$DATA"
+}
+trap cleanup EXIT
+
+printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
+{ echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
+node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
+
+start_sb() {
+  node "$ROOT/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" \
+    --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/switchboard-$1.log" 2>&1 &
+  SB_PID=$!
+  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+}
+stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
+
+for mode in "${modes[@]}"; do
+  echo "== $mode: kamailio"
+  kpid=$("$HARNESS/start-kamailio.sh")
+  case $mode in
+    register) SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-register "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-register.log" ;;
+    fill) SERVER_PID=$kpid FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/kamailio-fill "$HARNESS/run.sh" 127.0.0.1 5080 fill | tee "$OUT/kamailio-fill.log" ;;
+  esac
+  "$HARNESS/stop-kamailio.sh" >/dev/null
+  echo "== $mode: switchboard"
+  node -e "const D=require('$ROOT/node_modules/better-sqlite3');const d=new D('$DATA/switchboard.db');try{d.exec('DELETE FROM location_bindings')}catch{}" 
+  start_sb "$mode"
+  case $mode in
+    register) SERVER_PID=$SB_PID START_RATE=${SB_REG_START:-1000} OUT_DIR=$OUT/switchboard-register "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/switchboard-register.log" ;;
+    fill) SERVER_PID=$SB_PID FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/switchboard-fill "$HARNESS/run.sh" 127.0.0.1 "$PORT" fill | tee "$OUT/switchboard-fill.log" ;;
+  esac
+  stop_sb
+done
+
+echo
+echo "== summary ($OUT)"
+for mode in "${modes[@]}"; do
+  k=$(grep '^RESULT' "$OUT/kamailio-$mode.log" | tail -1 || true)
+  s=$(grep '^RESULT' "$OUT/switchboard-$mode.log" | tail -1 || true)
+  echo "kamailio:    $k"
+  echo "switchboard: $s"
+  case $mode in
+    register)
+      kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); sr=$(grep -o 'rate_ok=[0-9]*' <<<"$s" | cut -d= -f2)
+      [[ -n $kr && -n $sr ]] && awk -v s="$sr" -v k="$kr" 'BEGIN { printf "register ratio switchboard/kamailio = %.2f (%d/s vs %d/s)\n", s / k, s, k }' ;;
+    fill)
+      kp=$(grep -o 'sum_Pss_kB=[0-9]*' <<<"$k" | head -1 | cut -d= -f2); sp=$(grep -o 'sum_Pss_kB=[0-9]*' <<<"$s" | head -1 | cut -d= -f2)
+      [[ -n $kp && -n $sp ]] && awk -v s="$sp" -v k="$kp" 'BEGIN { printf "fill memory (Pss, 100,000 users) switchboard/kamailio = %.2f (%d MB vs %d MB)\n", s / k, s / 1024, k / 1024 }' ;;
+  esac
+done
