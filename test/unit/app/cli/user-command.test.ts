@@ -177,10 +177,12 @@ describe('openAuth (server wiring)', () => {
       assert.equal((await run(['user', 'add', 'frank', '--password', 'pw', '--config', config])).code, 0);
       assert.equal(server.authenticator.verify(answer('frank', 'pw'), 'example.org', 'www').kind, 'ok');
       assert.equal(server.authenticator.verify(answer('carol', 'fromconfig'), 'example.org', 'www').kind, 'ok');
-      // A restart reads the same secret: the earlier nonce is still good.
+      // A restart reads the same secret: the earlier nonce is still recognised as ours, and
+      // answered stale (its nonce-counts stayed with the old instance), not rejected as forged.
       const restarted = await openAuth(loaded.value, logger, clock);
       try {
-        assert.equal(restarted.authenticator.verify(answer('frank', 'pw'), 'example.org', 'www').kind, 'ok');
+        assert.equal(restarted.authenticator.verify(answer('frank', 'pw'), 'example.org', 'www').kind, 'stale');
+        assert.deepEqual(restarted.authenticator.verify(answer('frank', 'wrong'), 'example.org', 'www'), { kind: 'failed', reason: 'wrong-password' });
       } finally {
         restarted.close();
       }
