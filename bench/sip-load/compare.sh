@@ -18,6 +18,7 @@ modes=("$@"); ((${#modes[@]})) || modes=(register fill)
 [[ -x $HARNESS/run.sh ]] || { echo "missing $HARNESS/run.sh" >&2; exit 2; }
 command -v sipp >/dev/null || { echo "sipp missing: apt-get install sip-tester" >&2; exit 2; }
 command -v kamailio >/dev/null || { echo "kamailio missing: apt-get install kamailio" >&2; exit 2; }
+if ss -Hlun "sport = :$PORT" | grep -q .; then echo "port $PORT is in use: stop what listens there (or set SB_PORT)" >&2; exit 2; fi
 mkdir -p "$OUT"
 DATA=$(mktemp -d)
 SB_PID=""
@@ -37,6 +38,7 @@ start_sb() {
     --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/switchboard-$1.log" 2>&1 &
   SB_PID=$!
   for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+  kill -0 "$SB_PID" 2>/dev/null || { echo "switchboard did not start; see $OUT/switchboard-$1.log" >&2; exit 1; }
 }
 stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
 

@@ -2,9 +2,10 @@
  * Interop with SIPp (Debian sip-tester): a stock SIP load generator talking to the real server
  * process over UDP and TCP on loopback.
  *  (a) test/interop/sipp/options.xml: OPTIONS to the server itself, 200 expected (RFC 3261 §11.2).
- *  (b) the built-in `uac` scenario: without call handling the server rejects the INVITE with a
- *      final 405 (RFC 3261 §8.2.1: "the UAS MUST generate a 405 (Method Not Allowed) response"
- *      for a method it does not support); SIPp must get that final response, not time out.
+ *  (b) the built-in `uac` scenario: its INVITE comes From sipp@127.0.0.1 — a user of the
+ *      served domain — without credentials, so the proxy challenges it with a final 407
+ *      (RFC 3261 §22.3; the server is no open relay); SIPp must get that final response, and
+ *      ACK it, not time out.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -17,8 +18,8 @@ import { runSipp, stat, unexpectedStatuses, SIPP_EXIT, type SippRun } from './si
 const OPTIONS_SCENARIO = join(repoRoot(), 'test/interop/sipp/options.xml');
 const OPTIONS_CALLS = 50;
 const UAC_CALLS = 3;
-/** The final response the server gives an INVITE while it has no call handling. */
-const INVITE_REJECTION = 405;
+/** The final response to an unauthenticated INVITE from a user of our domain (§22.3). */
+const INVITE_REJECTION = 407;
 
 function explain(r: SippRun): string {
   return describeRun('sipp', r.run, `--- stats ---\n${JSON.stringify(r.stats)}\n--- error log (head) ---\n${r.errorLog.slice(0, 3000)}`);
@@ -67,7 +68,7 @@ for (const [transport, name] of [['u1', 'UDP'], ['t1', 'TCP']] as const) {
     assert.equal(stat(r, 'FailedUnexpectedMessage(C)'), UAC_CALLS, explain(r));
     assert.equal(stat(r, 'FailedTimeoutOnRecv(C)'), 0, explain(r));
     assert.equal(stat(r, 'FailedMaxUDPRetrans(C)'), 0, explain(r));
-    assert.equal((r.messageLog.match(/^SIP\/2\.0 405 /gm) ?? []).length >= UAC_CALLS, true, explain(r));
+    assert.equal((r.messageLog.match(new RegExp(`^SIP/2\\.0 ${INVITE_REJECTION} `, 'gm')) ?? []).length >= UAC_CALLS, true, explain(r));
     // RFC 3261 §17.1.1.3: the client transaction ACKs a non-2xx final response; SIPp does so on abort.
     assert.ok((r.messageLog.match(/^ACK sip:/gm) ?? []).length >= UAC_CALLS, explain(r));
 

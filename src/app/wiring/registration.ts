@@ -6,7 +6,9 @@
 import { hostname } from 'node:os';
 import { type Clock, systemClock } from '../../lib/index.js';
 import { ExpiryPurger, type LocationStore } from '../../location/index.js';
+import { createProxyModule } from '../../proxy/index.js';
 import { createRegistrarModule } from '../../registrar/index.js';
+import { cidrMatcher } from '../config/sections/proxy.js';
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -17,6 +19,8 @@ import type { ModuleFactory } from './sip-core.js';
 export interface Registration extends Component {
   /** The registrar module for the SIP core (valid once started). */
   readonly registrarModule: ModuleFactory;
+  /** The proxy module (calls to registered users), sharing the store and authentication. */
+  readonly proxyModule: ModuleFactory;
   readonly location: () => LocationStore;
 }
 
@@ -48,6 +52,21 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         log,
         // Security events are structured log lines an operator can feed to a SIEM.
         onSecurityEvent: (e) => log.warn({ securityEvent: e.kind, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
+      });
+    },
+    proxyModule: (endpoint) => {
+      if (location === undefined || auth === undefined) throw new Error('registration services not started');
+      return createProxyModule({
+        endpoint,
+        location,
+        auth: auth.authenticator,
+        users: auth.users,
+        isTrusted: cidrMatcher(config.proxy.trusted),
+        clock,
+        timerCMs: config.proxy.timerC * 1000,
+        recordRoute: config.proxy.recordRoute,
+        node,
+        log: logger.child({ component: 'proxy' }),
       });
     },
     async start() {

@@ -88,6 +88,11 @@ export class Endpoint implements TransactionUser {
     return this.options.identity;
   }
 
+  /** The transport the endpoint sends through (for modules that forward statelessly). */
+  get transport(): SipTransport {
+    return this.options.transport;
+  }
+
   /** Adds a module; modules run in priority order (registration order among equals). */
   use(module: EndpointModule): this {
     this.modules.push(module);
@@ -170,7 +175,9 @@ export class Endpoint implements TransactionUser {
       incoming.respond(verdict.status, { reason: verdict.reason, headers: verdict.headers });
       return;
     }
-    if (stateful && incoming.isLocal && this.merged.isMerged(request)) {
+    // §8.2.2.2 is a UAS rule: with a proxy module present, requests for our users are proxied,
+    // and a request forked upstream may legitimately reach us twice.
+    if (stateful && !takesAny && incoming.isLocal && this.merged.isMerged(request)) {
       incoming.respond(482, { reason: 'Loop Detected' });
       return;
     }
@@ -298,6 +305,7 @@ export class Endpoint implements TransactionUser {
     const incoming: IncomingRequest = {
       request,
       rx,
+      ...(tx === undefined ? {} : { transactionId: tx.id }),
       isLocal: this.options.identity.isLocalUri(request.uri),
       get answered() {
         return answered;

@@ -98,3 +98,14 @@ function hasTag(to: string): boolean {
   // A To that does not parse (answering a malformed request) is checked textually.
   return parsed !== undefined ? parsed.tag !== undefined : /;\s*tag\s*=/i.test(to);
 }
+
+/**
+ * A copy of a request for forwarding (RFC 3261 §16.6 step 1: "copy the received request").
+ * Header fields are immutable and shared; the copy's header list, Request-URI and body can be
+ * changed without touching the original.
+ */
+export function copyRequest(request: SipRequest): SipRequest {
+  const copy = new SipRequest(request.method, request.uri, [...request.headers], request.body);
+  copy.version = request.version;
+  return copy;
+}

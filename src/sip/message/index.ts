@@ -10,6 +10,6 @@ export { Via, type ViaParts, parseVia } from './via.js';
 export { CSeq, MAX_CSEQ, parseCSeq, parseMaxForwards, parseContentLength, parseDeltaSeconds, isValidCallId } from './cseq.js';
 export { type Param, getParam, hasParam, withParam, withoutParam, formatParams, parseHeaderParams, splitList, isToken, quote, unquote } from './lexer.js';
 export { MESSAGE_ERRORS, type MessageError, type MessageErrorCode, messageError } from './errors.js';
-export { createRequest, createResponse, type RequestSpec, type ResponseOptions } from './build.js';
+export { createRequest, createResponse, copyRequest, type RequestSpec, type ResponseOptions } from './build.js';
 export { reasonPhrase } from './status-codes.js';
 export { validateRequest, validateResponse, validateHeaderSyntax, type ValidateOptions } from './validate.js';

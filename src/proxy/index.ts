@@ -1,0 +1,8 @@
+/** The stateful proxy (RFC 3261 §16). */
+export { createProxyModule, type ProxyOptions, type ProxyAuthenticator } from './proxy-module.js';
+export { ResponseContext, type ContextIo, type BranchEvents, type BranchHandle } from './response-context.js';
+export { processRoutes } from './route-processing.js';
+export { loopHash, proxyBranch, hashOfBranch, isLoop } from './loop-detection.js';
+export { type Target, targetFromBinding, forkingGroups } from './targets.js';
+export { branchRequest, recordRouteValue } from './branch-request.js';
+export { resolveNextHop, type NextHop } from './next-hop.js';

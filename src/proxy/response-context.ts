@@ -1,0 +1,216 @@
+/**
+ * The response context of a stateful proxy (RFC 3261 §16.7) for one server transaction: the
+ * branches forked for it (parallel within a q group, groups in sequence), best-response
+ * selection, immediate forwarding of provisional responses and of every 2xx, CANCEL of the
+ * other branches, 6xx handling, Timer C (§16.6 step 11, §16.8) and CANCEL from upstream (§16.10).
+ * It decides; sending and transaction creation are injected.
+ */
+import type { Clock, TimerHandle } from '../lib/index.js';
+import { type SipRequest, type SipResponse, createResponse } from '../sip/message/index.js';
+import type { Target } from './targets.js';
+
+/** What the context needs from the proxy around it. */
+export interface ContextIo {
+  /** Starts a client transaction for a branch; responses come back through the handle. */
+  startBranch(target: Target, events: BranchEvents): BranchHandle | { failed: number; reason: string };
+  /** Sends a response upstream through the server transaction. */
+  respond(response: SipResponse): void;
+  readonly clock: Clock;
+  /** Timer C (ms), > 3 minutes by default (§16.6 step 11). */
+  readonly timerCMs: number;
+}
+
+export interface BranchEvents {
+  response(res: SipResponse): void;
+  timeout(): void;
+  transportError(): void;
+}
+
+export interface BranchHandle {
+  /** Sends a CANCEL for the branch (§9.1); only after a provisional response (§16.10). */
+  cancel(): void;
+}
+
+interface Branch {
+  readonly target: Target;
+  handle?: BranchHandle;
+  provisional: boolean;
+  final?: SipResponse;
+  cancelWanted: boolean;
+  cancelSent: boolean;
+  timerC?: TimerHandle;
+}
+
+/** Within a class, responses that tell the caller how to succeed are preferred (§16.7 step 6). */
+const PREFERRED = [401, 407, 415, 420, 484];
+
+export class ResponseContext {
+  private readonly branches: Branch[] = [];
+  private group = 0;
+  private finalSent = false;
+  private noNewBranches = false;
+  private readonly invite: boolean;
+
+  constructor(
+    private readonly request: SipRequest,
+    private readonly groups: readonly (readonly Target[])[],
+    private readonly io: ContextIo,
+  ) {
+    this.invite = request.method === 'INVITE';
+  }
+
+  /** Forks the first group. */
+  start(): void {
+    this.startGroup();
+  }
+
+  /** True once a final response went upstream and every branch is finished. */
+  get done(): boolean {
+    return this.finalSent && this.branches.every((b) => b.final !== undefined);
+  }
+
+  /** §16.10: a CANCEL for the original request cancels every pending branch; no new ones. */
+  cancel(): void {
+    this.noNewBranches = true;
+    for (const b of this.branches) this.cancelBranch(b);
+    this.maybeFinish();
+  }
+
+  private startGroup(): void {
+    while (this.group < this.groups.length && !this.noNewBranches) {
+      const targets = this.groups[this.group++];
+      let started = 0;
+      for (const target of targets) {
+        const b: Branch = { target, provisional: false, cancelWanted: false, cancelSent: false };
+        this.branches.push(b);
+        const h = this.io.startBranch(target, {
+          response: (res) => this.onResponse(b, res),
+          timeout: () => this.onFinal(b, this.synthetic(408)),
+          transportError: () => this.onFinal(b, this.synthetic(503)),
+        });
+        if ('failed' in h) {
+          b.final = this.synthetic(h.failed, h.reason);
+          continue;
+        }
+        b.handle = h;
+        started++;
+        if (this.invite) this.armTimerC(b);
+      }
+      if (started > 0) return;
+    }
+    this.maybeFinish();
+  }
+
+  private onResponse(b: Branch, res: SipResponse): void {
+    const status = res.status;
+    if (status < 200) {
+      b.provisional = true;
+      // §16.7 step 2: "If a provisional response is received ..., the proxy MUST reset Timer C".
+      if (this.invite && b.final === undefined) this.armTimerC(b);
+      if (b.cancelWanted && !b.cancelSent) this.sendCancel(b);
+      // Step 5: provisional responses other than 100 are forwarded immediately.
+      if (status !== 100 && !this.finalSent) this.forward(res);
+      return;
+    }
+    if (status < 300) {
+      // Step 5: "Any 2xx response to an INVITE request" is forwarded immediately — every one
+      // of them (a forked INVITE can be answered by several UAs, §16.7 step 5).
+      if (b.final === undefined) this.settle(b, res);
+      this.forward(res);
+      this.finalSent = true;
+      // §16.7 step 10 / §16.10: after a 2xx, the other pending branches are cancelled.
+      this.noNewBranches = true;
+      for (const other of this.branches) if (other !== b) this.cancelBranch(other);
+      return;
+    }
+    this.onFinal(b, res);
+  }
+
+  private onFinal(b: Branch, res: SipResponse): void {
+    if (b.final !== undefined) return;
+    this.settle(b, res);
+    if (res.status >= 600) {
+      // §16.7 step 5: a 6xx is not forwarded at once, but "the stateful proxy SHOULD cancel
+      // all client pending transactions ... and it MUST NOT create any new branches".
+      this.noNewBranches = true;
+      for (const other of this.branches) this.cancelBranch(other);
+    }
+    if (this.branches.every((x) => x.final !== undefined) && !this.noNewBranches && this.group < this.groups.length && !this.finalSent) {
+      this.startGroup();
+      return;
+    }
+    this.maybeFinish();
+  }
+
+  private settle(b: Branch, res: SipResponse): void {
+    b.final = res;
+    b.timerC?.cancel();
+    b.timerC = undefined;
+  }
+
+  /** §16.7 step 6: when every branch has its final response, send the best one upstream. */
+  private maybeFinish(): void {
+    if (this.finalSent || !this.branches.every((b) => b.final !== undefined)) return;
+    if (!this.noNewBranches && this.group < this.groups.length) return;
+    this.finalSent = true;
+    this.forward(this.best());
+  }
+
+  private best(): SipResponse {
+    const finals = this.branches.map((b) => b.final as SipResponse);
+    if (finals.length === 0) return this.synthetic(480, 'Temporarily Unavailable');
+    const sixxx = finals.find((r) => r.status >= 600);
+    let chosen: SipResponse;
+    if (sixxx !== undefined) chosen = sixxx;
+    else {
+      const lowestClass = Math.min(...finals.map((r) => Math.floor(r.status / 100)));
+      const inClass = finals.filter((r) => Math.floor(r.status / 100) === lowestClass);
+      chosen = inClass.find((r) => PREFERRED.includes(r.status)) ?? inClass[0];
+    }
+    // §16.7 step 6: "If the selected response is a 503 ... the proxy MUST ... generate a 500".
+    if (chosen.status === 503) return this.synthetic(500, 'Server Internal Error');
+    if (chosen.status === 401 || chosen.status === 407) {
+      // §16.7 step 7: collect the challenges of every 401/407 into the one forwarded.
+      for (const r of finals) {
+        if (r === chosen || (r.status !== 401 && r.status !== 407)) continue;
+        for (const name of ['www-authenticate', 'proxy-authenticate']) {
+          for (const f of r.fields(name)) chosen.addHeader(f.name, f.value);
+        }
+      }
+    }
+    return chosen;
+  }
+
+  private cancelBranch(b: Branch): void {
+    if (b.final !== undefined || b.handle === undefined) return;
+    b.cancelWanted = true;
+    if (!this.invite) return;
+    // §9.1: "If no provisional response has been received, the CANCEL request MUST NOT be
+    // sent; rather, the client MUST wait for the arrival of a provisional response".
+    if (b.provisional && !b.cancelSent) this.sendCancel(b);
+  }
+
+  private sendCancel(b: Branch): void {
+    b.cancelSent = true;
+    b.handle?.cancel();
+  }
+
+  /** Timer C: on expiry, CANCEL a branch that has a provisional, else treat it as 408 (§16.8). */
+  private armTimerC(b: Branch): void {
+    b.timerC?.cancel();
+    b.timerC = this.io.clock.setTimer(this.io.timerCMs, () => {
+      b.timerC = undefined;
+      if (b.final !== undefined) return;
+      if (b.provisional) this.sendCancel(b);
+      else this.onFinal(b, this.synthetic(408));
+    });
+  }
+
+  private forward(res: SipResponse): void {
+    this.io.respond(res);
+  }
+
+  private synthetic(status: number, reason?: string): SipResponse {
+    return createResponse(this.request, status, reason === undefined ? {} : { reason });
+  }
+}

@@ -1,0 +1,34 @@
+/** Route processing of a received request (RFC 3261 §16.4), in place. */
+import { type SipRequest, type Uri, parseNameAddr } from '../sip/message/index.js';
+
+function firstRoute(req: SipRequest): Uri | undefined {
+  if (req.header('route') === undefined) return undefined;
+  const values = req.headerValues('route') ?? [];
+  return values.length === 0 ? undefined : parseNameAddr(values[0])?.uri;
+}
+
+/**
+ * §16.4: "If the Request-URI of the request contains a value this proxy previously placed
+ * into a Record-Route header field, the proxy MUST replace the Request-URI in the request
+ * with the last value from the Route header field, and remove that value from the Route
+ * header field" (a strict router upstream). Then: "If the first value in the Route header
+ * field indicates this proxy, the proxy MUST remove that value" — all of our values, since a
+ * double Record-Route leaves two. Returns the URI of the Route that now comes first, if any.
+ */
+export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean): Uri | undefined {
+  const routes = req.header('route') === undefined ? [] : (req.headerValues('route') ?? []);
+  if (routes.length > 0 && req.uri.kind === 'sip' && req.uri.user === undefined && req.uri.lr && isMe(req.uri)) {
+    const last = parseNameAddr(routes[routes.length - 1]);
+    if (last !== undefined) {
+      req.uri = last.uri;
+      const kept = routes.slice(0, -1);
+      req.removeHeader('route');
+      for (const r of kept) req.addHeader('route', r);
+    }
+  }
+  for (;;) {
+    const top = firstRoute(req);
+    if (top === undefined || !isMe(top)) return top;
+    req.removeFirstValue('route');
+  }
+}

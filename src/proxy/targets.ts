@@ -1,0 +1,54 @@
+/**
+ * The target set (RFC 3261 §16.5) from the location service, and the order it is tried in:
+ * "parallel to all contacts of equal q, serial across q groups" (§16.6: a proxy may try
+ * targets in parallel or in sequence; q gives the preference, highest first).
+ */
+import type { Binding } from '../location/index.js';
+import { type Uri, parseUri } from '../sip/message/index.js';
+import type { Destination, TransportKind } from '../sip/transport/index.js';
+
+export interface Target {
+  /** The new Request-URI (§16.6 step 2). */
+  readonly uri: Uri;
+  /**
+   * Where to send it when known up front: for a registered contact the address its REGISTER
+   * came from (the NAT pinhole, RFC 3261 §10.3 / RFC 5626), on that very connection for a
+   * stream transport. Undefined: resolve the next hop from Route / Request-URI (§16.6 step 7).
+   */
+  readonly destination?: Destination;
+  /** Route header values to put first (RFC 3327 Path of the binding). */
+  readonly routes?: readonly string[];
+  readonly q: number;
+}
+
+const KINDS: readonly string[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
+
+/** A binding becomes a target; undefined when its contact no longer parses (skipped). */
+export function targetFromBinding(b: Binding, node: string | undefined): Target | undefined {
+  const uri = parseUri(b.contact);
+  if (uri === undefined) return undefined;
+  const transport = b.source.transport.toLowerCase();
+  let destination: Destination | undefined;
+  if (KINDS.includes(transport)) {
+    const base = { transport: transport as TransportKind, host: b.source.host, port: b.source.port };
+    // A connection id means something only on the node that holds the connection.
+    destination = b.connectionId !== undefined && (b.node === undefined || b.node === node) ? { ...base, connectionId: b.connectionId } : base;
+  }
+  return {
+    uri,
+    q: b.q,
+    ...(destination === undefined ? {} : { destination }),
+    ...(b.path === undefined || b.path.length === 0 ? {} : { routes: b.path }),
+  };
+}
+
+/** Groups targets by q, highest first: each group is forked in parallel, groups in sequence. */
+export function forkingGroups(targets: readonly Target[]): Target[][] {
+  const byQ = new Map<number, Target[]>();
+  for (const t of targets) {
+    const g = byQ.get(t.q);
+    if (g === undefined) byQ.set(t.q, [t]);
+    else g.push(t);
+  }
+  return [...byQ.entries()].sort((a, b) => b[0] - a[0]).map(([, g]) => g);
+}

@@ -1,0 +1,196 @@
+/**
+ * A call through the proxy, in process: two phones on the loop transport, the real endpoint,
+ * registrar, proxy, digest authentication and a memory location store.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../../src/lib/index.js';
+import { ConfigUserDirectory, DigestAuthenticator, answerChallenge } from '../../../src/auth/index.js';
+import { MemoryLocationStore } from '../../../src/location/index.js';
+import { createProxyModule } from '../../../src/proxy/index.js';
+import { Endpoint, LocalIdentity } from '../../../src/sip/endpoint/index.js';
+import { type SipMessage, type SipRequest, type SipResponse, createResponse } from '../../../src/sip/message/index.js';
+import { LoopNetwork, type LoopTransport, type NetAddress } from '../../../src/sip/transport/index.js';
+
+const PROXY: NetAddress = { transport: 'udp', host: '192.0.2.1', port: 5060 };
+const ALICE: NetAddress = { transport: 'udp', host: '198.51.100.10', port: 5060 };
+const BOB_PRIVATE: NetAddress = { transport: 'udp', host: '10.0.0.20', port: 5060 };
+const BOB_NAT: NetAddress = { transport: 'udp', host: '203.0.113.20', port: 40000 };
+
+interface Phone {
+  t: LoopTransport;
+  got: SipMessage[];
+  requests(method: string): SipRequest[];
+  responses(status?: number): SipResponse[];
+}
+
+function phone(net: LoopNetwork, addr: NetAddress, publicAddress?: NetAddress): Phone {
+  const t = publicAddress === undefined ? net.endpoint(addr) : net.endpoint(addr, { publicAddress });
+  const got: SipMessage[] = [];
+  t.attach({ onMessage: (rx) => void got.push(rx.message), onInvalid: () => assert.fail('unparseable message') });
+  return {
+    t,
+    got,
+    requests: (m) => got.filter((x): x is SipRequest => x.kind === 'request' && x.method === m),
+    responses: (s) => got.filter((x): x is SipResponse => x.kind === 'response' && (s === undefined || x.status === s)),
+  };
+}
+
+async function setup(opts: { trusted?: boolean } = {}) {
+  const clock = new ManualClock(0, Date.UTC(2026, 10, 21));
+  const net = new LoopNetwork(clock);
+  const identity = new LocalIdentity(['example.com'], [PROXY]);
+  const proxyT = net.endpoint(PROXY);
+  const endpoint = new Endpoint({ transport: proxyT, clock, identity });
+  const location = new MemoryLocationStore();
+  const users = new ConfigUserDirectory([
+    { username: 'alice', realm: 'example.com', password: 'a-pw' },
+    { username: 'bob', realm: 'example.com', password: 'b-pw' },
+    { username: 'carol', realm: 'example.com', password: 'c-pw' },
+  ]);
+  const auth = new DigestAuthenticator({ secret: Buffer.alloc(32, 3), users, clock });
+  endpoint.use(createProxyModule({ endpoint, location, auth, users, isTrusted: () => opts.trusted === true, clock, timerCMs: 181_000 }));
+  proxyT.attach(endpoint.transportUser);
+  const now = clock.wallNow();
+  // bob registered from behind a NAT: private contact, public source.
+  await location.modify('bob@example.com', now, () => ({
+    bindings: [{ contact: 'sip:bob@10.0.0.20:5060', q: 1, expiresAt: now + 3_600_000, callId: 'r', cseq: 1, source: { transport: 'udp', host: BOB_NAT.host, port: BOB_NAT.port }, registeredAt: now }],
+    result: undefined,
+  }));
+  const alice = phone(net, ALICE);
+  const bob = phone(net, BOB_PRIVATE, BOB_NAT);
+  const flush = async () => {
+    for (let i = 0; i < 6; i++) {
+      clock.advance(0);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  let n = 0;
+  const invite = (to = 'sip:bob@example.com', extra: string[] = [], branch = `z9hG4bK-a${++n}`) =>
+    [
+      `INVITE ${to} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=${branch};rport`,
+      'Max-Forwards: 70',
+      'From: "Alice" <sip:alice@example.com>;tag=alice1',
+      `To: <${to}>`,
+      'Call-ID: call-1@alice',
+      'CSeq: 1 INVITE',
+      `Contact: <sip:alice@${ALICE.host}:${ALICE.port}>`,
+      ...extra,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+  const send = async (from: NetAddress, text: string) => {
+    net.inject(from, PROXY, text);
+    await flush();
+  };
+  return { clock, net, alice, bob, send, invite, flush, proxyT };
+}
+
+describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
+  it('challenges a domain user with 407, then forwards to the NATed contact with Record-Route', async () => {
+    const s = await setup();
+    await s.send(ALICE, s.invite());
+    const challenge = s.alice.responses(407)[0];
+    assert.ok(challenge, 'a 407 with Proxy-Authenticate');
+    const offer = challenge.fields('proxy-authenticate')[0].value;
+    const creds = answerChallenge(offer, { username: 'alice', password: 'a-pw', method: 'INVITE', uri: 'sip:bob@example.com' });
+    assert.ok(creds.ok);
+    await s.send(ALICE, s.invite('sip:bob@example.com', [`Proxy-Authorization: ${creds.value}`]));
+    const inv = s.bob.requests('INVITE')[0];
+    assert.ok(inv, 'bob got the INVITE at the address his REGISTER came from');
+    assert.equal(inv.uri.toString(), 'sip:bob@10.0.0.20:5060', 'Request-URI is the registered contact');
+    assert.equal(inv.maxForwards, 69);
+    assert.equal(inv.vias.length, 2);
+    assert.equal(inv.header('record-route'), '<sip:192.0.2.1:5060;lr>');
+    assert.equal(inv.header('proxy-authorization'), undefined, 'our credentials are consumed');
+  });
+
+  it('relays 180 and 200 back, then ACK and BYE follow the Route through the proxy', async () => {
+    const s = await setup({ trusted: true });
+    await s.send(ALICE, s.invite());
+    const inv = s.bob.requests('INVITE')[0];
+    assert.ok(inv);
+    const ringing = createResponse(inv, 180, { toTag: 'bob1', headers: [['Record-Route', inv.header('record-route')!]] });
+    await s.bob.t.send(ringing, PROXY);
+    await s.flush();
+    const ok = createResponse(inv, 200, { toTag: 'bob1', headers: [['Record-Route', inv.header('record-route')!], ['Contact', '<sip:bob@10.0.0.20:5060>']] });
+    await s.bob.t.send(ok, PROXY);
+    await s.flush();
+    assert.deepEqual(s.alice.responses().map((r) => r.status).filter((x) => x !== 100), [180, 200]);
+    const got200 = s.alice.responses(200)[0];
+    assert.equal(got200.vias.length, 1, 'the proxy removed its Via');
+    assert.equal(got200.header('record-route'), '<sip:192.0.2.1:5060;lr>');
+    // Alice's ACK and BYE: Request-URI = bob's Contact, Route = the Record-Route.
+    const inDialog = (method: string, cseq: number, branch: string) =>
+      [
+        `${method} sip:bob@10.0.0.20:5060 SIP/2.0`,
+        `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=${branch};rport`,
+        'Max-Forwards: 70',
+        'Route: <sip:192.0.2.1:5060;lr>',
+        'From: "Alice" <sip:alice@example.com>;tag=alice1',
+        'To: <sip:bob@example.com>;tag=bob1',
+        'Call-ID: call-1@alice',
+        `CSeq: ${cseq} ${method}`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    await s.send(ALICE, inDialog('ACK', 1, 'z9hG4bK-ack1'));
+    await s.send(ALICE, inDialog('BYE', 2, 'z9hG4bK-bye1'));
+    const ack = s.bob.requests('ACK')[0];
+    const bye = s.bob.requests('BYE')[0];
+    assert.ok(ack, 'ACK reached bob through the proxy');
+    assert.ok(bye, 'BYE reached bob through the proxy');
+    assert.equal(bye.header('route'), undefined, 'our Route entry was removed (§16.4)');
+    await s.bob.t.send(createResponse(bye, 200), PROXY);
+    await s.flush();
+    assert.equal(s.alice.responses(200).filter((r) => r.cseq.method === 'BYE').length, 1);
+  });
+
+  it('404 for an unknown user, 480 for a known one with no binding, 403 for a foreign domain', async () => {
+    const s = await setup({ trusted: true });
+    await s.send(ALICE, s.invite('sip:nobody@example.com'));
+    await s.send(ALICE, s.invite('sip:carol@example.com'));
+    await s.send(ALICE, s.invite('sip:dave@elsewhere.example.org'));
+    const finals = s.alice.responses().filter((r) => r.status >= 200).map((r) => r.status);
+    assert.deepEqual(finals, [404, 480, 403]);
+  });
+
+  it('CANCEL from the caller: 200 to the CANCEL, CANCEL downstream, 487 relayed', async () => {
+    const s = await setup({ trusted: true });
+    await s.send(ALICE, s.invite('sip:bob@example.com', [], 'z9hG4bK-inv'));
+    const inv = s.bob.requests('INVITE')[0];
+    await s.bob.t.send(createResponse(inv, 180, { toTag: 'bob1' }), PROXY);
+    await s.flush();
+    await s.send(
+      ALICE,
+      [
+        'CANCEL sip:bob@example.com SIP/2.0',
+        `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=z9hG4bK-inv;rport`,
+        'Max-Forwards: 70',
+        'From: "Alice" <sip:alice@example.com>;tag=alice1',
+        'To: <sip:bob@example.com>',
+        'Call-ID: call-1@alice',
+        'CSeq: 1 CANCEL',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    assert.equal(s.alice.responses(200).filter((r) => r.cseq.method === 'CANCEL').length, 1);
+    const cancel = s.bob.requests('CANCEL')[0];
+    assert.ok(cancel, 'the proxy cancelled the branch');
+    assert.equal(cancel.topVia.branch, inv.topVia.branch, 'CANCEL matches the forwarded INVITE (§9.1)');
+    await s.bob.t.send(createResponse(inv, 487, { toTag: 'bob1' }), PROXY);
+    await s.flush();
+    assert.equal(s.alice.responses(487).length, 1);
+  });
+
+  it('refuses to forward with Max-Forwards 0 (483)', async () => {
+    const s = await setup({ trusted: true });
+    await s.send(ALICE, s.invite().replace('Max-Forwards: 70', 'Max-Forwards: 0'));
+    assert.equal(s.alice.responses(483).length, 1);
+  });
+});
