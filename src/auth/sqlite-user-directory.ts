@@ -33,7 +33,7 @@ export interface BatchCounts {
 }
 
 /** Bound on cached lookups (unknown names included, so scanners cannot grow it without limit). */
-const MAX_CACHED = 200_000;
+const MAX_CACHED = 20_000;
 
 export class SqliteUserDirectory implements UserDirectory {
   private readonly db: Db;

@@ -1,17 +1,21 @@
 /**
  * RFC 3261 §8.2.7: a stateless UAS "MUST ... regenerate the same response" for a
- * retransmitted request. REGISTER and OPTIONS are answered without a transaction, and their
- * processing is not idempotent everywhere (a nonce-count may be used once), so the final
- * response of each is kept for the retransmission window and sent again on a retransmission.
- * Bounded by count (oldest dropped first) and by age: this is what remains of Timer J's
- * state, at a few hundred bytes a request instead of a transaction.
+ * retransmitted request. REGISTER and OPTIONS are answered without a transaction. Processing
+ * them again regenerates the same answer — except for a request carrying credentials, whose
+ * nonce-count may be used only once: processed twice, its retransmission would be refused as
+ * a replay. So the final responses to requests with credentials are kept for the
+ * retransmission window and sent again; bounded by count (oldest dropped first) and by age.
  */
 import type { Clock } from '../../lib/index.js';
-import type { SipRequest, SipResponse } from '../message/index.js';
+import { type SipRequest, type SipResponse, parse, serialize } from '../message/index.js';
 
 interface Entry {
-  /** undefined while the first copy of the request is still being processed. */
-  response: SipResponse | undefined;
+  /**
+   * The response as sent, serialized: a few hundred bytes that pin nothing else (a response
+   * object would keep the request's header text alive). undefined while the first copy of
+   * the request is still being processed.
+   */
+  bytes: Buffer | undefined;
   expires: number;
 }
 
@@ -29,11 +33,15 @@ export class StatelessResponseCache {
     private readonly clock: Clock,
     /** How long a retransmission may arrive after the response (64·T1, Timer J's value). */
     private readonly windowMs: number,
-    private readonly maxEntries = 50_000,
+    private readonly maxEntries = 20_000,
   ) {}
 
-  /** §17.2.3 matching for a request that has no transaction: branch, sent-by and method. */
+  /**
+   * §17.2.3 matching for a request that has no transaction: branch, sent-by and method.
+   * Undefined (not cached) for requests without credentials, and without an RFC 3261 branch.
+   */
   static key(req: SipRequest): string | undefined {
+    if (!req.hasHeader('authorization') && !req.hasHeader('proxy-authorization')) return undefined;
     const via = req.topVia;
     const branch = via.branch;
     if (branch === undefined || !branch.startsWith('z9hG4bK')) return undefined;
@@ -50,10 +58,12 @@ export class StatelessResponseCache {
     const now = this.clock.now();
     const e = this.entries.get(key);
     if (e !== undefined && e.expires > now) {
-      return e.response === undefined ? { kind: 'pending' } : { kind: 'answered', response: e.response };
+      if (e.bytes === undefined) return { kind: 'pending' };
+      const again = parse(e.bytes, { datagram: false });
+      if (again.ok && again.message.kind === 'response') return { kind: 'answered', response: again.message };
     }
     this.evict(now);
-    this.entries.set(key, { response: undefined, expires: now + this.windowMs });
+    this.entries.set(key, { bytes: undefined, expires: now + this.windowMs });
     return { kind: 'new' };
   }
 
@@ -63,9 +73,9 @@ export class StatelessResponseCache {
     if (key === undefined) return;
     const now = this.clock.now();
     const e = this.entries.get(key);
-    if (e !== undefined && e.response !== undefined && e.expires > now) return;
+    if (e !== undefined && e.bytes !== undefined && e.expires > now) return;
     if (e === undefined) this.evict(now);
-    this.entries.set(key, { response, expires: now + this.windowMs });
+    this.entries.set(key, { bytes: serialize(response), expires: now + this.windowMs });
   }
 
   /** Oldest entries first in a Map: drop expired ones, and the oldest when full. */
