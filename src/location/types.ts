@@ -25,6 +25,12 @@ export interface Binding {
   readonly cseq: number;
   /** The packet source of that REGISTER (received/rport). */
   readonly source: BindingSource;
+  /**
+   * True when the UA sits behind a NAT (detected at registration: its Via sent-by is not the
+   * packet source, or its Contact is a private address). Requests then go to `source`, the
+   * NAT pinhole; otherwise to the Contact itself (RFC 3261 §16.6 step 7).
+   */
+  readonly nat?: boolean;
   /** The local listener it arrived on ("udp:192.0.2.1:5060"), to send from the same socket. */
   readonly local?: string;
   /** Stream transports: the connection it arrived on (valid only on `node`). */

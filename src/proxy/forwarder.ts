@@ -43,8 +43,11 @@ export class Forwarder {
     const request = branchRequest(plan.request, { target, recordRoute, via, consumeProxyAuthorization: plan.consumeProxyAuthorization });
     const tx = this.endpoint.transactions.createClientTransaction(request, dest, {
       onResponse: (res) => {
-        // §16.7 step 3: "The proxy removes the topmost Via header field value from the response."
+        // §16.7 step 3: "The proxy removes the topmost Via header field value from the
+        // response. If no Via header field values remain in the response, the response was
+        // meant for this element and MUST NOT be forwarded."
         res.removeFirstValue('via');
+        if (res.header('via') === undefined) return;
         events.response(res);
       },
       onTimeout: () => events.timeout(),

@@ -61,7 +61,8 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
     // §16.3 step 3: "If the request does not contain a Max-Forwards header field, this step
     // is passed. If it does, and its value is zero, the element MUST NOT forward the request"
     // (OPTIONS to this server was answered by the endpoint before reaching us).
-    const routeTop = processRoutes(r, isMe);
+    const routed = processRoutes(r, isMe);
+    const routeTop = routed.next;
     const local = routeTop === undefined && identity.isLocalUri(r.uri);
     if (local && r.uri.kind === 'sip' && r.uri.user === undefined) return false; // for the server itself
     if (r.maxForwards === 0) return answer(req, 483);
@@ -81,8 +82,13 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
       consumed = authResult === 'consumed';
     }
 
-    // Where does it go? A remaining Route decides the next hop (§16.4 / §16.6 step 7)…
+    // Where does it go? A remaining Route decides the next hop (§16.4 / §16.6 step 7); an
+    // in-dialog request whose route set ended with us goes to its Request-URI. One that never
+    // had a Route of ours is not on a path we are part of: refused, or we would relay anything.
     let targets: Target[];
+    if (!initial && !local && routeTop === undefined && !routed.viaUs) {
+      return answer(req, 403, 'Relaying Forbidden');
+    }
     if (routeTop !== undefined || (!local && !initial)) {
       const hop = await resolveNextHop(routeTop ?? r.uri);
       if (!hop.ok) return answer(req, hop.status, hop.reason);

@@ -15,11 +15,20 @@ function firstRoute(req: SipRequest): Uri | undefined {
  * field indicates this proxy, the proxy MUST remove that value" — all of our values, since a
  * double Record-Route leaves two. Returns the URI of the Route that now comes first, if any.
  */
-export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean): Uri | undefined {
+export interface RouteResult {
+  /** The URI of the Route that now comes first (the next hop), if any. */
+  readonly next: Uri | undefined;
+  /** Whether the request carried a Route entry of ours: it is on a path we agreed to be on. */
+  readonly viaUs: boolean;
+}
+
+export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean): RouteResult {
+  let viaUs = false;
   const routes = req.header('route') === undefined ? [] : (req.headerValues('route') ?? []);
   if (routes.length > 0 && req.uri.kind === 'sip' && req.uri.user === undefined && req.uri.lr && isMe(req.uri)) {
     const last = parseNameAddr(routes[routes.length - 1]);
     if (last !== undefined) {
+      viaUs = true;
       req.uri = last.uri;
       const kept = routes.slice(0, -1);
       req.removeHeader('route');
@@ -28,7 +37,8 @@ export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean): Uri
   }
   for (;;) {
     const top = firstRoute(req);
-    if (top === undefined || !isMe(top)) return top;
+    if (top === undefined || !isMe(top)) return { next: top, viaUs };
+    viaUs = true;
     req.removeFirstValue('route');
   }
 }

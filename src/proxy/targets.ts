@@ -11,9 +11,10 @@ export interface Target {
   /** The new Request-URI (§16.6 step 2). */
   readonly uri: Uri;
   /**
-   * Where to send it when known up front: for a registered contact the address its REGISTER
-   * came from (the NAT pinhole, RFC 3261 §10.3 / RFC 5626), on that very connection for a
-   * stream transport. Undefined: resolve the next hop from Route / Request-URI (§16.6 step 7).
+   * Where to send it when known up front: for a registered contact behind a NAT, the address
+   * its REGISTER came from (the pinhole); for a stream transport, the connection it
+   * registered on while this node holds it (RFC 5626 flows; a WebSocket client cannot be
+   * dialled at all). Undefined: the next hop comes from Route / Request-URI (§16.6 step 7).
    */
   readonly destination?: Destination;
   /** Route header values to put first (RFC 3327 Path of the binding). */
@@ -32,7 +33,9 @@ export function targetFromBinding(b: Binding, node: string | undefined): Target 
   if (KINDS.includes(transport)) {
     const base = { transport: transport as TransportKind, host: b.source.host, port: b.source.port };
     // A connection id means something only on the node that holds the connection.
-    destination = b.connectionId !== undefined && (b.node === undefined || b.node === node) ? { ...base, connectionId: b.connectionId } : base;
+    const ownConnection = b.connectionId !== undefined && (b.node === undefined || b.node === node);
+    if (ownConnection) destination = { ...base, connectionId: b.connectionId };
+    else if (b.nat === true || transport === 'ws' || transport === 'wss') destination = base;
   }
   return {
     uri,

@@ -37,6 +37,8 @@ export interface RegisterData {
   readonly callId: string;
   readonly cseq: number;
   readonly source: BindingSource;
+  /** The UA is behind a NAT (see Binding.nat). */
+  readonly nat?: boolean;
   readonly local?: string;
   readonly connectionId?: string;
   readonly node?: string;
@@ -118,6 +120,7 @@ export function updateBindings(current: readonly Binding[], reg: RegisterData, p
       cseq: reg.cseq,
       source: reg.source,
       registeredAt: existing?.registeredAt ?? now,
+      ...(reg.nat === true ? { nat: true } : {}),
       ...(reg.local === undefined ? {} : { local: reg.local }),
       ...(reg.connectionId === undefined ? {} : { connectionId: reg.connectionId }),
       ...(reg.node === undefined ? {} : { node: reg.node }),

@@ -140,6 +140,7 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
   const expiresHeader = expiresText === undefined ? undefined : clampSeconds(expiresText);
   if (expiresText !== undefined && expiresHeader === undefined) return { status: 400, reason: 'Invalid Expires' };
   const base = {
+    nat: behindNat(r, req.rx.source.host, req.rx.source.port, values),
     expiresHeader,
     callId: r.callId,
     cseq: r.cseq.seq,
@@ -172,6 +173,27 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
     });
   }
   return { ...base, contacts };
+}
+
+/**
+ * NAT detection for a REGISTER, as Kamailio's nat_uac_test(19) does it: the top Via's
+ * sent-by differs from the packet's source address or port (RFC 3581 — the UA does not
+ * know its public address), or a Contact names a private address that is not the source.
+ */
+function behindNat(r: SipRequest, sourceHost: string, sourcePort: number, contacts: readonly string[]): boolean {
+  const via = r.topVia;
+  const viaPort = via.port ?? (via.transport === 'TLS' ? 5061 : 5060);
+  if (via.hostname !== sourceHost.toLowerCase() || viaPort !== sourcePort) return true;
+  for (const c of contacts) {
+    const uri = parseNameAddr(c)?.uri;
+    if (uri?.kind === 'sip' && uri.hostname !== sourceHost && isPrivateAddress(uri.hostname)) return true;
+  }
+  return false;
+}
+
+/** RFC 1918, RFC 6598 (CGN), link-local and IPv6 unique-local / link-local addresses. */
+function isPrivateAddress(host: string): boolean {
+  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.|169\.254\.|f[cd][0-9a-f]{2}:|fe80:)/i.test(host);
 }
 
 /** delta-seconds; RFC 4475 §3.1.2.4: an absurdly large value is treated as very long, not an error. */

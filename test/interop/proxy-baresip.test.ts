@@ -53,17 +53,14 @@ test('baresip alice calls baresip bob through the proxy: 407 answered, call esta
     [`--- alice (${alice.eventTypes().join(', ')}) ---`, alice.stdout.slice(-8000), `--- bob (${bob.eventTypes().join(', ')}) ---`, bob.stdout.slice(-8000), server.outputTail(30)].join('\n');
 
   await Promise.all([alice.connectControl(), bob.connectControl()]);
-  for (const phone of [alice, bob]) {
-    // baresip prints "USER@127.0.0.1: {0/UDP/v4} 200 OK () [1 binding]" once registered.
-    assert.ok(/200 OK \(\) \[1 binding\]/.test(phone.stdout) || (await phone.waitEvent('REGISTER_OK', 15_000)) !== undefined, `${phone.o.user} did not register\n${explain()}`);
-  }
+  for (const phone of [alice, bob]) assert.ok(await phone.waitRegistered(15_000), `${phone.o.user} did not register\n${explain()}`);
 
   const started = Date.now();
   const dial = await alice.command('dial', `sip:${BOB.name}@${DOMAIN}:${server.port}`);
   assert.equal(dial['ok'], true, `dial refused: ${JSON.stringify(dial)}\n${explain()}`);
   const [aliceUp, bobUp] = await Promise.all([alice.waitEvent('CALL_ESTABLISHED', 15_000), bob.waitEvent('CALL_ESTABLISHED', 15_000)]);
   assert.ok(aliceUp !== undefined && bobUp !== undefined, `the call was not established on both sides\n${explain()}`);
-  console.log(`# baresip call established after ${Date.now() - started} ms`);
+  console.log(`# baresip call established ${Date.now() - started} ms after the dial command`);
 
   const proxy = `127.0.0.1:${server.port}`;
   const aliceSaw = tracedMessages(alice.stdout, alice.o.sipPort);
@@ -91,8 +88,12 @@ test('baresip alice calls baresip bob through the proxy: 407 answered, call esta
   assert.ok(ack !== undefined, `bob got no ACK\n${explain()}`);
   assert.match(header(ack, 'via')[0] ?? '', new RegExp(`^SIP/2\\.0/UDP ${proxy.replace(/\./g, '\\.')};`), explain());
 
+  // Media flows end to end (not through the proxy): both phones see RTP from the other,
+  // which shows the SDP offer and answer crossed the proxy intact.
+  const [aliceRtp, bobRtp] = await Promise.all([alice.waitEvent('CALL_RTPESTAB', 5000), bob.waitEvent('CALL_RTPESTAB', 5000)]);
+  assert.ok(aliceRtp !== undefined && bobRtp !== undefined, `no RTP between the phones\n${explain()}`);
   await new Promise((r) => setTimeout(r, HOLD_MS));
-  assert.ok(alice.eventTypes().includes('CALL_ESTABLISHED') && !alice.eventTypes().includes('CALL_CLOSED'), `the call did not last ${HOLD_MS} ms\n${explain()}`);
+  assert.ok(!alice.eventTypes().includes('CALL_CLOSED') && !bob.eventTypes().includes('CALL_CLOSED'), `the call did not last ${HOLD_MS} ms\n${explain()}`);
 
   const hangup = await alice.command('hangup');
   assert.equal(hangup['ok'], true, `hangup refused: ${JSON.stringify(hangup)}\n${explain()}`);
@@ -110,4 +111,8 @@ test('baresip alice calls baresip bob through the proxy: 407 answered, call esta
     `alice got no 200 for her BYE\n${explain()}`,
   );
   assert.equal(server.alive, true, server.outputTail());
+  // Quit while the server still runs (the t.after hooks end it first): each phone
+  // unregisters (REGISTER with Expires 0, challenged and authenticated) and exits by itself.
+  const clean = await Promise.all([alice.stop(), bob.stop()]);
+  assert.deepEqual(clean, [true, true], `a phone did not exit within 10 s of SIGTERM\n${explain()}`);
 });

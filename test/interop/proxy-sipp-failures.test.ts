@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { assertCallsSucceeded, assertRegistered, finish, scenario, sipp, startProxy, traces, type ProxyConfig } from '../support/proxy-deployment.js';
 import { DOMAIN, type RegistrarProcess, type UserSpec } from '../support/registrar-server.js';
-import { callIdOf, registerContacts, requests, responses, sippPorts, summary, viaSentBys } from '../support/sipp-call.js';
+import { callIdOf, headerValues, registerContacts, requests, responses, sippPorts, summary, viaSentBys } from '../support/sipp-call.js';
 import { numberedUsers } from '../support/sipp-register.js';
 import { requirePeer, SIPP } from './peer-tools.js';
 import type { SippRun } from './sipp-runner.js';
@@ -86,6 +86,7 @@ test('SIPp: the caller CANCELs a ringing call: 200 for the CANCEL, CANCEL to the
   const invite = requests(r.uas!.messageLog, 'INVITE', 'received')[0];
   assert.equal(branchOf(cancels[0]), branchOf(invite), r.context);
   assert.deepEqual(finals(r.uac), ['SIP/2.0 487 Request Terminated'], r.context);
+  assertRelayedVia(r.uac, 487, r.context);
   // The callee's 487 was ACKed by the proxy's client transaction (§17.1.1.3), same branch.
   const acks = requests(r.uas!.messageLog, 'ACK', 'received');
   assert.equal(acks.length, 1, r.context);
@@ -100,6 +101,7 @@ test('SIPp: a busy callee: its 486 reaches the caller, both sides see the ACK', 
   assertCallsSucceeded(r.uac, 1, r.context);
   assertCallsSucceeded(r.uas!, 1, r.context);
   assert.deepEqual(finals(r.uac), ['SIP/2.0 486 Busy Here'], r.context);
+  assertRelayedVia(r.uac, 486, r.context);
   // §17.1.1.3: the ACK for a non-2xx is hop by hop. The callee gets exactly one, from the
   // proxy's client transaction (only the proxy's Via); the caller's ACK ends at the proxy.
   const acks = requests(r.uas!.messageLog, 'ACK', 'received');
@@ -149,6 +151,18 @@ for (const c of [
     assert.equal(responses(r.uac.messageLog, 'ACK', 'received').length, 0, r.context);
     assert.equal(r.server.alive, true, r.context);
   });
+}
+
+/**
+ * §16.7 step 3: the proxy removed its own Via, and only its own: the relayed response has the
+ * caller's Via alone, with the branch of the caller's INVITE.
+ */
+function assertRelayedVia(uac: SippRun, status: number, context: string): void {
+  const relayed = responses(uac.messageLog, 'INVITE', 'received', status)[0];
+  const sent = requests(uac.messageLog, 'INVITE', 'sent')[0];
+  assert.ok(relayed !== undefined && sent !== undefined, context);
+  assert.equal(headerValues(relayed, 'via').length, 1, context);
+  assert.equal(branchOf(relayed), branchOf(sent), context);
 }
 
 /** The branch parameter of the top Via of a logged message. */

@@ -43,19 +43,35 @@ interface CallRun {
  */
 async function runCalls(
   t: TestContext,
-  o: { users: UserSpec[]; recordRoute?: boolean; uacScenario: string; uasScenario: string; registerScenario: string; calls: number },
+  o: {
+    users: UserSpec[];
+    recordRoute?: boolean;
+    t1?: number;
+    uacScenario: string;
+    uasScenario: string;
+    registerScenario: string;
+    calls: number;
+    /** Register from another port than the Contact's (run.sh's REG_PORT); default: from the UAS's. */
+    thirdPartyRegistration?: boolean;
+  },
 ): Promise<CallRun> {
-  const { deployment, server } = await startProxy(t, o.users, { trusted: TRUSTED, ...(o.recordRoute === undefined ? {} : { recordRoute: o.recordRoute }) });
+  const { deployment, server } = await startProxy(t, o.users, {
+    trusted: TRUSTED,
+    ...(o.recordRoute === undefined ? {} : { recordRoute: o.recordRoute }),
+    ...(o.t1 === undefined ? {} : { t1: o.t1 }),
+  });
   const uasPorts = await sippPorts([server.port]);
-  const uacPorts = await sippPorts([server.port, uasPorts.sip, uasPorts.media, uasPorts.media + 1, uasPorts.media + 2, uasPorts.media + 3]);
+  const taken = [server.port, uasPorts.sip, uasPorts.media, uasPorts.media + 1, uasPorts.media + 2, uasPorts.media + 3];
+  const uacPorts = await sippPorts(taken);
+  taken.push(uacPorts.sip, uacPorts.media, uacPorts.media + 1, uacPorts.media + 2, uacPorts.media + 3);
+  const fromPort = o.thirdPartyRegistration === true ? (await sippPorts(taken)).sip : uasPorts.sip;
 
-  const reg = await registerContacts({ scenario: o.registerScenario, registrar: server.sip, port: uasPorts.sip, users: o.users });
+  const reg = await registerContacts({ scenario: o.registerScenario, registrar: server.sip, port: uasPorts.sip, fromPort, users: o.users });
   console.log(summary('register', reg));
   assertRegistered(reg, o.users.length, server);
-  // The proxy sends to the address each REGISTER came from: the UAS's port.
   for (const u of o.users) {
     const b = readLocation(deployment.dataDir).get(`${u.name}@${DOMAIN}`) ?? [];
-    assert.deepEqual(b.map((x) => x.source), [{ transport: 'udp', host: '127.0.0.1', port: uasPorts.sip }], u.name);
+    assert.deepEqual(b.map((x) => [x.contact.toLowerCase(), x.source]), [[`sip:${u.name}@127.0.0.1:${uasPorts.sip};transport=udp`, { transport: 'udp', host: '127.0.0.1', port: fromPort }]], u.name);
   }
 
   const uas = sipp(t, { scenario: o.uasScenario, localPort: uasPorts.sip, mediaPort: uasPorts.media, calls: o.calls, timeoutS: 60 });
@@ -75,8 +91,9 @@ async function runCalls(
     extraArgs: ['-pause_msg_ign'],
   });
   const uac = await uacProc.finished;
+  const uacMs = Date.now() - started;
   const uasRun = await finish(uas, 5000);
-  console.log(`${summary('uac', uac)} (${o.calls} calls in ${Date.now() - started} ms)`);
+  console.log(`${summary('uac', uac)} (${o.calls} calls in ${uacMs} ms)`);
   console.log(summary('uas', uasRun));
   return { uac, uas: uasRun, serverPort: server.port, uasPort: uasPorts.sip, uacPort: uacPorts.sip, context: traces(server, { uac, uas: uasRun }) };
 }
@@ -133,8 +150,11 @@ test('SIPp: with proxy.record_route false the calls complete and ACK and BYE go 
   const r = await runCalls(t, {
     users: numberedUsers('direct', 3),
     recordRoute: false,
-    uacScenario: scenario('call-uac.xml'),
-    uasScenario: scenario('call-uas.xml'),
+    // SIPp sends to its command-line address unless told: this caller sets the 200's Contact
+    // as the destination of ACK and BYE, as a UA with an empty route set does (§12.2.1.1).
+    uacScenario: scenario('call-uac-direct.xml'),
+    // …and the callee answers the BYE to its Via, not to the proxy SIPp first heard from.
+    uasScenario: scenario('call-uas-direct.xml'),
     registerScenario: scenario('register-digest.xml'),
     calls,
   });
@@ -170,3 +190,28 @@ test('SIPp: the benchmark call scenarios (bench/sip-load uac-invite.xml, uas-ans
   assertAllCompleted(r, calls);
   for (const m of requests(r.uas.messageLog, 'BYE', 'received')) assert.equal(viaSentBys(m)[0], `127.0.0.1:${r.serverPort}`, r.context);
 });
+
+test(
+  "SIPp: run.sh's call mode — callees registered from another port (REG_PORT) than their Contact (UAS_PORT) — completes",
+  {
+    timeout: 120_000,
+    // RFC 3261 §16.5 / §16.6 step 7: the target is the registered Contact. Only a UA detected
+    // behind NAT at registration (Via sent-by ≠ source, or a private Contact) is reached at the
+    // REGISTER's source instead; the benchmark's third-party registration is not NATed.
+  },
+  async (t) => {
+    if (!requirePeer(t, SIPP)) return;
+    const calls = 5;
+    const r = await runCalls(t, {
+      users: numberedUsers('third', calls),
+      thirdPartyRegistration: true,
+      // Timer B = 64*T1: fail in 6.4 s rather than 32 s when the INVITEs go astray.
+      t1: 100,
+      uacScenario: scenario('call-uac.xml'),
+      uasScenario: scenario('call-uas.xml'),
+      registerScenario: scenario('register-digest.xml'),
+      calls,
+    });
+    assertAllCompleted(r, calls);
+  },
+);

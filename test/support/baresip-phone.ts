@@ -101,7 +101,7 @@ export class BaresipPhone {
         'audio_player aubridge,speaker',
         'audio_alert aubridge,ringer',
         `rtp_ports ${o.rtpPort}-${o.rtpPort + 9}`,
-        'net_interface lo',
+        'net_interface 127.0.0.1',
         '',
       ].join('\n'),
     );
@@ -182,6 +182,19 @@ export class BaresipPhone {
   /** The first UA event of `type` (e.g. CALL_ESTABLISHED, REGISTER_OK). */
   waitEvent(type: string, timeoutMs: number): Promise<CtrlMessage | undefined> {
     return this.waitMessage((m) => m['event'] === true && m['type'] === type, timeoutMs);
+  }
+
+  /**
+   * Waits until the account is registered: baresip prints "USER@HOST: {0/UDP/v4} 200 OK ()
+   * [1 binding]" and sends REGISTER_OK (lost when it came before connectControl()).
+   */
+  async waitRegistered(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (/200 OK \(\) \[1 binding\]/.test(this.output) || this.eventTypes().includes('REGISTER_OK')) return true;
+      if (Date.now() >= deadline || !this.alive) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** The UA event types seen so far, in order. */

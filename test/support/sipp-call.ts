@@ -178,12 +178,14 @@ export async function sippPorts(avoid: number[]): Promise<{ sip: number; media: 
 /**
  * Registers `users` with Contact sip:USER@127.0.0.1:PORT, sent by SIPp FROM that same port (the
  * shared register-digest scenario), so that INVITEs for them reach the SIPp bound there later.
+ * `fromPort` sends the REGISTERs from another port instead (a third-party registration, as the
+ * benchmark's run.sh does it).
  */
-export async function registerContacts(o: { scenario: string; registrar: Target; port: number; users: readonly UserSpec[]; expires?: number }): Promise<SippRun> {
+export async function registerContacts(o: { scenario: string; registrar: Target; port: number; fromPort?: number; users: readonly UserSpec[]; expires?: number }): Promise<SippRun> {
   return runSippRegister({
     scenario: o.scenario,
     target: o.registrar,
-    localPort: o.port,
+    localPort: o.fromPort ?? o.port,
     users: o.users,
     calls: o.users.length,
     rate: 20,

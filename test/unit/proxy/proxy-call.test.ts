@@ -54,7 +54,7 @@ async function setup(opts: { trusted?: boolean } = {}) {
   const now = clock.wallNow();
   // bob registered from behind a NAT: private contact, public source.
   await location.modify('bob@example.com', now, () => ({
-    bindings: [{ contact: 'sip:bob@10.0.0.20:5060', q: 1, expiresAt: now + 3_600_000, callId: 'r', cseq: 1, source: { transport: 'udp', host: BOB_NAT.host, port: BOB_NAT.port }, registeredAt: now }],
+    bindings: [{ contact: 'sip:bob@10.0.0.20:5060', q: 1, expiresAt: now + 3_600_000, callId: 'r', cseq: 1, source: { transport: 'udp', host: BOB_NAT.host, port: BOB_NAT.port }, nat: true, registeredAt: now }],
     result: undefined,
   }));
   const alice = phone(net, ALICE);
@@ -186,6 +186,27 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     await s.bob.t.send(createResponse(inv, 487, { toTag: 'bob1' }), PROXY);
     await s.flush();
     assert.equal(s.alice.responses(487).length, 1);
+  });
+
+  it('never relays an in-dialog request that has no Route of ours (no open relay)', async () => {
+    const s = await setup({ trusted: true });
+    await s.send(
+      ALICE,
+      [
+        'MESSAGE sip:victim@198.51.100.99:5060 SIP/2.0',
+        `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=z9hG4bK-relay;rport`,
+        'Max-Forwards: 70',
+        'From: <sip:alice@example.com>;tag=alice1',
+        'To: <sip:victim@198.51.100.99>;tag=forged',
+        'Call-ID: relay-1',
+        'CSeq: 5 MESSAGE',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    assert.equal(s.alice.responses(403).length, 1);
+    assert.equal(s.net.sent((e) => e.to.host === '198.51.100.99').length, 0, 'nothing went to the third party');
   });
 
   it('refuses to forward with Max-Forwards 0 (483)', async () => {

@@ -19,22 +19,24 @@ function req(startUri: string, extra: string[] = []): SipRequest {
 describe('processRoutes (RFC 3261 §16.4)', () => {
   it('removes our own Route values (both, after a double Record-Route) and returns the next', () => {
     const r = req('sip:b@198.51.100.20', ['Route: <sip:192.0.2.1:5060;lr>, <sip:192.0.2.1;lr;transport=tcp>', 'Route: <sip:203.0.113.5;lr>']);
-    const next = processRoutes(r, isMe);
+    const { next, viaUs } = processRoutes(r, isMe);
     assert.equal(next?.toString(), 'sip:203.0.113.5;lr');
+    assert.equal(viaUs, true);
     assert.deepEqual(r.headerValues('route'), ['<sip:203.0.113.5;lr>']);
     assert.equal(r.uri.toString(), 'sip:b@198.51.100.20');
   });
 
   it('undoes a strict router upstream: our RR URI in the Request-URI is replaced by the last Route', () => {
     const r = req('sip:192.0.2.1:5060;lr', ['Route: <sip:203.0.113.5;lr>', 'Route: <sip:b@198.51.100.20>']);
-    const next = processRoutes(r, isMe);
+    const { next, viaUs } = processRoutes(r, isMe);
     assert.equal(r.uri.toString(), 'sip:b@198.51.100.20');
     assert.equal(next?.toString(), 'sip:203.0.113.5;lr');
+    assert.equal(viaUs, true);
   });
 
   it('leaves a request without Route alone', () => {
     const r = req('sip:b@198.51.100.20');
-    assert.equal(processRoutes(r, isMe), undefined);
+    assert.deepEqual(processRoutes(r, isMe), { next: undefined, viaUs: false });
     assert.equal(r.uri.toString(), 'sip:b@198.51.100.20');
   });
 });

@@ -85,6 +85,7 @@ describe('registrar module (RFC 3261 §10.3) over the loop transport', () => {
     const [b] = await location.lookup('alice@example.com', clock.wallNow());
     assert.equal(b.contact, 'sip:alice@10.0.0.5:5060');
     assert.deepEqual(b.source, { transport: 'udp', host: PHONE_NAT.host, port: PHONE_NAT.port }, 'the NAT pinhole, not the private address');
+    assert.equal(b.nat, true, 'Via sent-by 10.0.0.5:5060 is not the packet source: behind NAT');
   });
 
   it('offers SHA-256 first, then MD5, and both authenticate', async () => {
