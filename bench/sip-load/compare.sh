@@ -3,12 +3,14 @@
 # (../shared/bench/sip-load/run.sh). Not a test: it prints RESULT lines and the ratios.
 #
 #   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
-#   npm run bench:sip-load -- register      # one mode
+#   npm run bench:sip-load -- register      # one mode (register | fill | call)
 #
 # Needs Debian's sip-tester (sipp) and kamailio; run as root on a quiet machine.
 # Switchboard runs with the 100,000 harness users imported, `auth.algorithms: [md5]`
 # (SIPp 3.6.1 reads one challenge only) and `registrar.max_expires: 86400` (the harness
-# registers for a day in fill mode, as Kamailio's anchor config allows).
+# registers for a day in fill mode, as Kamailio's anchor config allows). In call mode the
+# harness does not authenticate INVITEs (neither does the anchor Kamailio), so loopback is a
+# trusted network for the proxy: `proxy.trusted: [127.0.0.0/8]`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/sip-load}
@@ -29,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
+printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\nproxy:\n  trusted: [127.0.0.0/8]\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
@@ -48,6 +50,7 @@ for mode in "${modes[@]}"; do
   case $mode in
     register) SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-register "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-register.log" ;;
     fill) SERVER_PID=$kpid FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/kamailio-fill "$HARNESS/run.sh" 127.0.0.1 5080 fill | tee "$OUT/kamailio-fill.log" ;;
+    call) SERVER_PID=$kpid START_RATE=${CALL_START:-1000} OUT_DIR=$OUT/kamailio-call "$HARNESS/run.sh" 127.0.0.1 5080 call | tee "$OUT/kamailio-call.log" ;;
   esac
   "$HARNESS/stop-kamailio.sh" >/dev/null
   echo "== $mode: switchboard"
@@ -56,6 +59,7 @@ for mode in "${modes[@]}"; do
   case $mode in
     register) SERVER_PID=$SB_PID START_RATE=${SB_REG_START:-1000} OUT_DIR=$OUT/switchboard-register "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/switchboard-register.log" ;;
     fill) SERVER_PID=$SB_PID FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/switchboard-fill "$HARNESS/run.sh" 127.0.0.1 "$PORT" fill | tee "$OUT/switchboard-fill.log" ;;
+    call) SERVER_PID=$SB_PID START_RATE=${SB_CALL_START:-200} OUT_DIR=$OUT/switchboard-call "$HARNESS/run.sh" 127.0.0.1 "$PORT" call | tee "$OUT/switchboard-call.log" ;;
   esac
   stop_sb
 done
@@ -68,9 +72,9 @@ for mode in "${modes[@]}"; do
   echo "kamailio:    $k"
   echo "switchboard: $s"
   case $mode in
-    register)
+    register | call)
       kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); sr=$(grep -o 'rate_ok=[0-9]*' <<<"$s" | cut -d= -f2)
-      [[ -n $kr && -n $sr ]] && awk -v s="$sr" -v k="$kr" 'BEGIN { printf "register ratio switchboard/kamailio = %.2f (%d/s vs %d/s)\n", s / k, s, k }' ;;
+      [[ -n $kr && -n $sr ]] && awk -v m="$mode" -v s="$sr" -v k="$kr" 'BEGIN { printf "%s ratio switchboard/kamailio = %.2f (%d/s vs %d/s)\n", m, s / k, s, k }' ;;
     fill)
       kp=$(grep -o 'sum_Pss_kB=[0-9]*' <<<"$k" | head -1 | cut -d= -f2); sp=$(grep -o 'sum_Pss_kB=[0-9]*' <<<"$s" | head -1 | cut -d= -f2)
       [[ -n $kp && -n $sp ]] && awk -v s="$sp" -v k="$kp" 'BEGIN { printf "fill memory (Pss, 100,000 users) switchboard/kamailio = %.2f (%d MB vs %d MB)\n", s / k, s / 1024, k / 1024 }' ;;
