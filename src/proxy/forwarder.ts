@@ -16,6 +16,8 @@ export interface ForwardPlan {
   readonly request: SipRequest;
   /** The Request-URI as received, before any change (§16.6 step 8 hash input). */
   readonly receivedUri: string;
+  /** The §16.6 step 8 loop-detection hash of the request, shared by all its branches. */
+  readonly loopHash: string;
   /** The listener the request came in on (for double Record-Route). */
   readonly inbound: NetAddress;
   readonly recordRoute: boolean;
@@ -36,8 +38,7 @@ export class Forwarder {
   startBranch(plan: ForwardPlan, target: Target, index: number, events: BranchEvents): BranchHandle | { failed: number; reason: string } {
     const dest = target.destination;
     if (dest === undefined) return { failed: 503, reason: 'No Route To Target' };
-    const hash = loopHash(plan.request, plan.receivedUri, plan.request.topVia);
-    const via = this.via(dest, proxyBranch(hash, `${index}${Math.random().toString(36).slice(2, 8)}`));
+    const via = this.via(dest, proxyBranch(plan.loopHash, `${index}${Math.random().toString(36).slice(2, 8)}`));
     if (via === undefined) return { failed: 503, reason: 'No Transport To Target' };
     const recordRoute = plan.recordRoute ? this.recordRoutes(plan.inbound, dest) : [];
     const request = branchRequest(plan.request, { target, recordRoute, via, consumeProxyAuthorization: plan.consumeProxyAuthorization });

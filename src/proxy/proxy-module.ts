@@ -12,7 +12,7 @@ import { aorKey } from '../registrar/index.js';
 import type { Endpoint, EndpointLog, EndpointModule, IncomingRequest, IncomingResponse } from '../sip/endpoint/index.js';
 import { type SipRequest, type Uri, type Via, parseNameAddr, unescape } from '../sip/message/index.js';
 import { Forwarder } from './forwarder.js';
-import { isLoop } from './loop-detection.js';
+import { isLoop, loopHash } from './loop-detection.js';
 import { resolveNextHop } from './next-hop.js';
 import { ResponseContext } from './response-context.js';
 import { processRoutes } from './route-processing.js';
@@ -110,18 +110,20 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
     const plan = {
       request: r,
       receivedUri,
+      loopHash: loopHash(r, receivedUri, r.topVia),
       inbound: req.rx.local,
       recordRoute: (o.recordRoute ?? true) && initial && DIALOG_FORMING.has(r.method),
       consumeProxyAuthorization: consumed,
     };
     let index = 0;
+    const id = req.transactionId;
     const ctx = new ResponseContext(r, forkingGroups(targets), {
       clock: o.clock,
       timerCMs: o.timerCMs ?? 180_000,
       respond: (res) => req.send(res),
       startBranch: (target, events) => forwarder.startBranch(plan, target, index++, events),
+      finished: () => void (id !== undefined && contexts.delete(id)),
     });
-    const id = req.transactionId;
     if (id !== undefined) contexts.set(id, ctx);
     ctx.start();
     return true;
@@ -159,12 +161,19 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
       o.log?.error({ err, aor }, 'location lookup failed');
       return 500;
     }
-    const targets = bindings.map((b) => targetFromBinding(b, o.node)).filter((t): t is Target => t !== undefined);
-    for (const t of targets) {
-      if (t.destination !== undefined && (t.routes === undefined || t.routes.length === 0)) continue;
+    const targets: Target[] = [];
+    for (const b of bindings) {
+      const t = targetFromBinding(b, o.node);
+      if (t === undefined) continue;
+      // §16.6 step 7: with a Path the next hop is its first entry; without a known address
+      // (a UA not behind NAT) it comes from the Contact itself.
       const first = t.routes?.[0];
+      if (t.destination !== undefined && first === undefined) {
+        targets.push(t);
+        continue;
+      }
       const hop = await resolveNextHop(first === undefined ? t.uri : (parseNameAddr(first)?.uri ?? t.uri));
-      if (hop.ok) (t as { destination?: unknown }).destination = hop.destination;
+      targets.push(hop.ok ? { ...t, destination: hop.destination } : t);
     }
     if (targets.length > 0) return targets;
     const known = o.users?.find(unescape(uri.user ?? ''), uri.hostname) !== undefined;
@@ -187,19 +196,11 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
     return true;
   }
 
-  // Contexts are dropped when their server transaction ends (checked lazily, bounded work).
-  const sweep = (): void => {
-    for (const [id, ctx] of contexts) if (ctx.done) contexts.delete(id);
-  };
-
   return {
     name: 'proxy',
     priority: 'proxy',
     methods: ['*'],
-    onRequest: (req) => {
-      if (contexts.size > 1000) sweep();
-      return onRequest(req);
-    },
+    onRequest,
     onStrayResponse: (res: IncomingResponse) => forwarder.forwardStrayResponse(res.response, isOurVia),
   };
 }

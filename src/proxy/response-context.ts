@@ -18,6 +18,8 @@ export interface ContextIo {
   readonly clock: Clock;
   /** Timer C (ms), > 3 minutes by default (§16.6 step 11). */
   readonly timerCMs: number;
+  /** Called once, when a final response went upstream and every branch has finished. */
+  finished?(): void;
 }
 
 export interface BranchEvents {
@@ -50,6 +52,7 @@ export class ResponseContext {
   private finalSent = false;
   private noNewBranches = false;
   private readonly invite: boolean;
+  private reportedDone = false;
 
   constructor(
     private readonly request: SipRequest,
@@ -62,6 +65,7 @@ export class ResponseContext {
   /** Forks the first group. */
   start(): void {
     this.startGroup();
+    this.checkDone();
   }
 
   /** True once a final response went upstream and every branch is finished. */
@@ -74,6 +78,13 @@ export class ResponseContext {
     this.noNewBranches = true;
     for (const b of this.branches) this.cancelBranch(b);
     this.maybeFinish();
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    if (this.reportedDone || !this.done) return;
+    this.reportedDone = true;
+    this.io.finished?.();
   }
 
   private startGroup(): void {
@@ -84,9 +95,9 @@ export class ResponseContext {
         const b: Branch = { target, provisional: false, cancelWanted: false, cancelSent: false };
         this.branches.push(b);
         const h = this.io.startBranch(target, {
-          response: (res) => this.onResponse(b, res),
-          timeout: () => this.onFinal(b, this.synthetic(408)),
-          transportError: () => this.onFinal(b, this.synthetic(503)),
+          response: (res) => (this.onResponse(b, res), this.checkDone()),
+          timeout: () => (this.onFinal(b, this.synthetic(408)), this.checkDone()),
+          transportError: () => (this.onFinal(b, this.synthetic(503)), this.checkDone()),
         });
         if ('failed' in h) {
           b.final = this.synthetic(h.failed, h.reason);
@@ -203,6 +214,7 @@ export class ResponseContext {
       if (b.final !== undefined) return;
       if (b.provisional) this.sendCancel(b);
       else this.onFinal(b, this.synthetic(408));
+      this.checkDone();
     });
   }
 

@@ -11,8 +11,3 @@ export function aorKey(uri: SipUri): string {
   const user = uri.user === undefined ? '' : unescape(uri.user);
   return `${user}@${uri.hostname}`;
 }
-
-/** The domain part of an AOR key. */
-export function aorDomain(aor: string): string {
-  return aor.slice(aor.lastIndexOf('@') + 1);
-}

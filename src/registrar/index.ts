@@ -1,4 +1,4 @@
 /** The registrar (RFC 3261 §10.3). */
 export { createRegistrarModule, type RegistrarOptions, type RegistrarSecurityEvent, type Authenticator } from './registrar-module.js';
 export { updateBindings, type ExpiryPolicy, type ContactSpec, type RegisterData, type UpdateResult } from './binding-update.js';
-export { aorKey, aorDomain } from './aor.js';
+export { aorKey } from './aor.js';

@@ -140,7 +140,6 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
   const expiresHeader = expiresText === undefined ? undefined : clampSeconds(expiresText);
   if (expiresText !== undefined && expiresHeader === undefined) return { status: 400, reason: 'Invalid Expires' };
   const base = {
-    nat: behindNat(r, req.rx.source.host, req.rx.source.port, values),
     expiresHeader,
     callId: r.callId,
     cseq: r.cseq.seq,
@@ -156,6 +155,7 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
     return { ...base, contacts: '*' };
   }
   const contacts: ContactSpec[] = [];
+  const contactHosts: string[] = [];
   for (const v of values) {
     const na = parseNameAddr(v);
     if (na === undefined) return { status: 400, reason: 'Malformed Contact' };
@@ -163,6 +163,7 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
     const q = na.param('q');
     const instance = na.param('+sip.instance');
     const regId = na.param('reg-id');
+    if (na.uri.kind === 'sip') contactHosts.push(na.uri.hostname);
     contacts.push({
       // The URI as registered; header-parameters stay with the binding's own fields.
       uri: na.uri.toString(),
@@ -172,7 +173,7 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
       ...(regId === undefined || regId === null || !/^\d{1,10}$/.test(regId) ? {} : { regId: Number(regId) }),
     });
   }
-  return { ...base, contacts };
+  return { ...base, nat: behindNat(r, req.rx.source.host, req.rx.source.port, contactHosts), contacts };
 }
 
 /**
@@ -180,15 +181,11 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
  * sent-by differs from the packet's source address or port (RFC 3581 — the UA does not
  * know its public address), or a Contact names a private address that is not the source.
  */
-function behindNat(r: SipRequest, sourceHost: string, sourcePort: number, contacts: readonly string[]): boolean {
+function behindNat(r: SipRequest, sourceHost: string, sourcePort: number, contactHosts: readonly string[]): boolean {
   const via = r.topVia;
   const viaPort = via.port ?? (via.transport === 'TLS' ? 5061 : 5060);
   if (via.hostname !== sourceHost.toLowerCase() || viaPort !== sourcePort) return true;
-  for (const c of contacts) {
-    const uri = parseNameAddr(c)?.uri;
-    if (uri?.kind === 'sip' && uri.hostname !== sourceHost && isPrivateAddress(uri.hostname)) return true;
-  }
-  return false;
+  return contactHosts.some((h) => h !== sourceHost && isPrivateAddress(h));
 }
 
 /** RFC 1918, RFC 6598 (CGN), link-local and IPv6 unique-local / link-local addresses. */

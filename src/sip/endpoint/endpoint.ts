@@ -63,6 +63,10 @@ export class Endpoint implements TransactionUser {
   private readonly unanswered = new Map<string, IncomingRequest>();
   private draining = false;
   private readonly statelessMethods = new Set<string>();
+  private allow: readonly string[] = ['ACK', 'CANCEL'];
+  private extensions: readonly string[] = [];
+  /** A module (the proxy) takes any method: no 501/405 for unknown methods. */
+  private takesAnyMethod = false;
   private statelessSeq = 0;
 
   constructor(private readonly options: EndpointOptions) {
@@ -98,6 +102,16 @@ export class Endpoint implements TransactionUser {
     this.modules.push(module);
     this.modules.sort((a, b) => priorityOf(a) - priorityOf(b));
     for (const m of module.statelessMethods ?? []) this.statelessMethods.add(m);
+    // What the modules offer changes only here: computed once, not per request.
+    const allow = new Set<string>(['ACK', 'CANCEL']);
+    const ext = new Set<string>();
+    for (const m of this.modules) {
+      for (const method of m.methods ?? []) if (method !== '*') allow.add(method);
+      for (const e of m.extensions ?? []) ext.add(e.toLowerCase());
+    }
+    this.allow = [...allow];
+    this.extensions = [...ext];
+    this.takesAnyMethod = this.modules.some((m) => m.methods?.includes('*'));
     return this;
   }
 
@@ -127,15 +141,11 @@ export class Endpoint implements TransactionUser {
 
   /** Methods for Allow (§20.5): the union of what the modules implement. */
   allowedMethods(): readonly string[] {
-    const set = new Set<string>(['ACK', 'CANCEL']);
-    for (const m of this.modules) for (const method of m.methods ?? []) if (method !== '*') set.add(method);
-    return [...set];
+    return this.allow;
   }
 
   supportedExtensions(): readonly string[] {
-    const set = new Set<string>();
-    for (const m of this.modules) for (const e of m.extensions ?? []) set.add(e.toLowerCase());
-    return [...set];
+    return this.extensions;
   }
 
   // --- TransactionUser -----------------------------------------------------------------
@@ -165,7 +175,7 @@ export class Endpoint implements TransactionUser {
       incoming.respond(503, { reason: 'Shutting Down', headers: [['Retry-After', '30']] });
       return;
     }
-    const takesAny = this.modules.some((m) => m.methods?.includes('*'));
+    const takesAny = this.takesAnyMethod;
     const verdict = checkRequest(request, {
       methods: takesAny ? undefined : this.allowedMethods(),
       extensions: this.supportedExtensions(),

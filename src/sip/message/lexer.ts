@@ -20,18 +20,6 @@ export function isToken(s: string): boolean {
   return true;
 }
 
-/** RFC 3261 §25.1 `word`: token chars plus ( ) < > : \ DQUOTE / [ ] ? { } */
-export function isWord(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (isTokenChar(c)) continue;
-    if ('()<>:\\"/[]?{}'.includes(s[i])) continue;
-    return false;
-  }
-  return true;
-}
-
 export function isWsp(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }

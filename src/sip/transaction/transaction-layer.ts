@@ -12,7 +12,6 @@ import {
   type SipTransport,
   type TransportUser,
   responseDestination,
-  stampReceived,
 } from '../transport/index.js';
 import { InviteClientTransaction } from './invite-client-transaction.js';
 import { InviteServerTransaction } from './invite-server-transaction.js';
@@ -178,7 +177,6 @@ export class TransactionLayer implements TransportUser {
       existing.receiveRetransmission();
       return;
     }
-    stampReceived(req, rx.source);
     if (this.user.onStatelessRequest?.(rx) === true) return;
     if (this.size >= this.max) {
       // Bounded state: a full table refuses new server transactions; the TU answers
@@ -210,7 +208,6 @@ export class TransactionLayer implements TransportUser {
     }
     if (tx !== undefined && !tx.receiveAck()) return;
     // §17.2.3 / RFC 6026 §8.7: the ACK for a 2xx belongs to the TU.
-    stampReceived(ack, rx.source);
     this.user.onAck2xx(rx, tx);
   }
 

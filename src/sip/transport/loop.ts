@@ -7,6 +7,7 @@
  * server-side stack can talk to each other.
  */
 import type { Clock } from '../../lib/index.js';
+import { stampReceived } from './response-route.js';
 import { type SipMessage, parse, serialize } from '../message/index.js';
 import {
   type Destination,
@@ -276,6 +277,8 @@ export class LoopTransport implements SipTransport {
   deliver(bytes: Buffer, ctx: ReceivedContext): void {
     if (this.user === undefined) return;
     const parsed = parse(bytes, { datagram: !isReliable(ctx.local.transport) });
+    // RFC 3261 §18.2.1: the server transport stamps received/rport, as TransportManager does.
+    if (parsed.ok && parsed.message.kind === 'request') stampReceived(parsed.message, ctx.source);
     if (parsed.ok) this.user.onMessage({ ...ctx, message: parsed.message });
     else this.user.onInvalid(parsed.partial === undefined ? { ...ctx, error: parsed.error, bytes } : { ...ctx, error: parsed.error, partial: parsed.partial, bytes });
   }

@@ -21,9 +21,11 @@ function harness(groups: Target[][], method = 'INVITE', timerCMs = 181_000) {
   const request = invite(method);
   const upstream: SipResponse[] = [];
   const branches: { target: Target; events: BranchEvents; cancelled: number }[] = [];
+  let finished = 0;
   const ctx = new ResponseContext(request, groups, {
     clock,
     timerCMs,
+    finished: () => void finished++,
     respond: (r) => upstream.push(r),
     startBranch: (t, events) => {
       const b = { target: t, events, cancelled: 0 };
@@ -34,7 +36,7 @@ function harness(groups: Target[][], method = 'INVITE', timerCMs = 181_000) {
   ctx.start();
   const reply = (i: number, status: number, extra: Array<[string, string]> = []) =>
     branches[i].events.response(createResponse(request, status, { toTag: `t${i}`, headers: extra }));
-  return { ctx, clock, upstream, branches, reply };
+  return { ctx, clock, upstream, branches, reply, finished: () => finished };
 }
 
 describe('ResponseContext (RFC 3261 §16.7)', () => {
@@ -133,6 +135,16 @@ describe('ResponseContext (RFC 3261 §16.7)', () => {
     h.reply(0, 487);
     h.reply(1, 487);
     assert.equal(h.upstream.at(-1)?.status, 487);
+  });
+
+  it('reports itself finished once: final response sent and every branch done', () => {
+    const h = harness([[target(1), target(2)]]);
+    h.reply(0, 200);
+    assert.equal(h.finished(), 0, 'branch 2 is still pending');
+    h.reply(1, 487);
+    assert.equal(h.finished(), 1);
+    h.reply(1, 487);
+    assert.equal(h.finished(), 1, 'only once');
   });
 
   it('answers 480 when there was nobody to try', () => {
