@@ -16,6 +16,8 @@ const RANK = {
   media: 2,
   stun: 2,
   'sip/transaction': 3,
+  'media-session': 3,
+  ng: 4,
   'sip/dialog': 4,
   'sip/endpoint': 5,
   auth: 6,

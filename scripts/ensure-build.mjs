@@ -27,6 +27,8 @@ const SYSTEM_PEERS = {
   openssl: 'openssl',
   'redis-server': 'redis-server',
   baresip: 'baresip-core',
+  svwar: 'sipvicious',
+  tshark: 'tshark',
 };
 
 if (args.has('--system')) {

@@ -6,11 +6,49 @@
 import type { Config } from './config/index.js';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
+import type { ReloadConfig } from './cli/start-deps.js';
+import { createAdmin } from './wiring/admin.js';
 import { createRegistration } from './wiring/registration.js';
+import { createRoutingService } from './wiring/routing.js';
+import { createSecurity } from './wiring/security.js';
 import { createSipCore } from './wiring/sip-core.js';
 
-export async function buildComponents(config: Config, logger: Logger): Promise<Component[]> {
-  const registration = createRegistration(config, logger);
-  const sip = await createSipCore(config, logger, [registration.registrarModule, registration.proxyModule]);
-  return [registration, sip];
+export async function buildComponents(config: Config, logger: Logger, reloadConfig?: ReloadConfig): Promise<Component[]> {
+  const routing = createRoutingService(config, logger, reloadConfig);
+  const onSighup = (): void => void routing.reload();
+  const routingComponent: Component = {
+    name: 'routing',
+    async start() {
+      await routing.init();
+      // SIGHUP reloads the routing policy (route list, trunks, hooks), as Kamailio's and
+      // Asterisk's operators expect; registrations and calls in progress are untouched.
+      process.on('SIGHUP', onSighup);
+    },
+    async stop() {
+      process.off('SIGHUP', onSighup);
+    },
+  };
+  // Security first: bans are loaded before the first packet; its modules run before the others.
+  const security = createSecurity(config, logger);
+  const registration = createRegistration(config, logger, undefined, {
+    router: routing.router,
+    callPolicy: security.callPolicy,
+    onAuthEvent: security.onAuthEvent,
+  });
+  const sip = await createSipCore(config, logger, [...security.modules, registration.registrarModule, registration.proxyModule], undefined, { admit: security.admit });
+  security.attachTransport(sip.transport);
+  const admin = createAdmin(config, logger, {
+    location: registration.location,
+    endpoint: sip.endpoint,
+    calls: registration.calls,
+    banList: () => security.guard().bans,
+    reloaders: [
+      async () => {
+        const r = await routing.reload();
+        if (!r.ok) throw new Error(r.message);
+        return r.message;
+      },
+    ],
+  });
+  return [routingComponent, security, registration, sip, admin];
 }

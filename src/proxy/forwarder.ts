@@ -22,6 +22,8 @@ export interface ForwardPlan {
   readonly inbound: NetAddress;
   readonly recordRoute: boolean;
   readonly consumeProxyAuthorization: boolean;
+  /** Headers a branch hook adds to this branch's request. */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 export class Forwarder {
@@ -42,6 +44,7 @@ export class Forwarder {
     if (via === undefined) return { failed: 503, reason: 'No Transport To Target' };
     const recordRoute = plan.recordRoute ? this.recordRoutes(plan.inbound, dest) : [];
     const request = branchRequest(plan.request, { target, recordRoute, via, consumeProxyAuthorization: plan.consumeProxyAuthorization });
+    for (const [name, value] of Object.entries(plan.extraHeaders ?? {})) request.addHeader(name, value);
     const tx = this.endpoint.transactions.createClientTransaction(request, dest, {
       onResponse: (res) => {
         // §16.7 step 3: "The proxy removes the topmost Via header field value from the

@@ -6,3 +6,9 @@ export { loopHash, proxyBranch, hashOfBranch, isLoop } from './loop-detection.js
 export { type Target, targetFromBinding, forkingGroups } from './targets.js';
 export { branchRequest, recordRouteValue } from './branch-request.js';
 export { resolveNextHop, type NextHop } from './next-hop.js';
+export { type CallAttempt, type CallAdmission, type CallPolicy, type AuthEvent } from './call-policy.js';
+export { CALL_CHANNEL, callChannel, type CallEvent, type CallInfo, type CallState, type CallSource } from './call-events.js';
+export { type ProxyModule } from './proxy-module.js';
+export { CallTracker, type CallTrackerOptions } from './call-tracker.js';
+export * from './routing/index.js';
+export { trunkUri } from './action-targets.js';

@@ -10,8 +10,13 @@ import type { DigestVerdict, UserDirectory } from '../auth/index.js';
 import type { LocationStore } from '../location/index.js';
 import { aorKey } from '../registrar/index.js';
 import type { Endpoint, EndpointLog, EndpointModule, IncomingRequest, IncomingResponse } from '../sip/endpoint/index.js';
-import { type SipRequest, type Uri, type Via, parseNameAddr, unescape } from '../sip/message/index.js';
+import { type SipRequest, type SipResponse, type Uri, type Via, createResponse, parseNameAddr, unescape } from '../sip/message/index.js';
+import { type ActionContext, resolveAction } from './action-targets.js';
+import type { AuthEvent, CallPolicy } from './call-policy.js';
+import { CallTracker } from './call-tracker.js';
 import { Forwarder } from './forwarder.js';
+import { requestView } from './request-view.js';
+import { type RequestView, type RouteRule, Router, type RoutingPolicy } from './routing/index.js';
 import { isLoop, loopHash } from './loop-detection.js';
 import { resolveNextHop } from './next-hop.js';
 import { ResponseContext } from './response-context.js';
@@ -39,15 +44,38 @@ export interface ProxyOptions {
   readonly recordRoute?: boolean;
   readonly node?: string;
   readonly log?: EndpointLog;
+  /** The routing policy (route list, trunks, hooks); default: registered users only. */
+  readonly router?: Router;
+  /** Call admission (toll-fraud limits); asked for every initial INVITE after authentication. */
+  readonly callPolicy?: CallPolicy;
+  /** Failed or malformed authentication, identity mismatches (for bans and the SIEM log). */
+  readonly onAuthEvent?: (event: AuthEvent) => void;
+  /**
+   * Calls from a foreign domain to our users from an untrusted source ("guest calls").
+   * Default false: refused with 403, as scanners probe exactly this.
+   */
+  readonly guestCalls?: boolean;
+  /** The live call list (default: a new tracker). */
+  readonly calls?: CallTracker;
 }
+
+type AuthOutcome = { kind: 'answered' } | { kind: 'consumed'; user: string } | { kind: 'none' };
 
 /** Methods whose unauthenticated use by a domain user is refused (initial requests only). */
 const AUTHENTICATED = new Set(['INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'PUBLISH', 'OPTIONS', 'INFO', 'UPDATE', 'NOTIFY']);
 /** Requests that create dialogs get a Record-Route so the dialog's requests come back here. */
 const DIALOG_FORMING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 
-export function createProxyModule(o: ProxyOptions): EndpointModule {
+export interface ProxyModule extends EndpointModule {
+  /** The calls in progress through this proxy. */
+  readonly calls: CallTracker;
+}
+
+export function createProxyModule(o: ProxyOptions): ProxyModule {
   const forwarder = new Forwarder(o.endpoint);
+  const router = o.router ?? new Router();
+  const calls = o.calls ?? new CallTracker({ clock: o.clock, onEnded: (id) => o.callPolicy?.ended(id) });
+  const isTrusted = (ip: string): boolean => o.isTrusted(ip) || router.trunkFromSource(ip) !== undefined;
   const contexts = new Map<string, ResponseContext>();
   const identity = o.endpoint.identity;
   const isMe = (uri: Uri): boolean => uri.kind === 'sip' && identity.isLocalAddress(uri.host, uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060));
@@ -76,16 +104,27 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
 
     const initial = r.to.tag === undefined;
     let consumed = false;
+    let user: string | undefined;
     if (initial && r.method !== 'ACK') {
       const authResult = authenticate(req);
-      if (authResult === 'answered') return true;
-      consumed = authResult === 'consumed';
+      if (authResult.kind === 'answered') return true;
+      if (authResult.kind === 'consumed') {
+        consumed = true;
+        user = authResult.user;
+      } else if (!guestAllowed(req)) {
+        return answer(req, 403, 'Guest Calls Not Allowed');
+      }
+    } else if (!initial) {
+      calls.inDialog(r.callId, r.method);
     }
 
     // Where does it go? A remaining Route decides the next hop (§16.4 / §16.6 step 7); an
     // in-dialog request whose route set ended with us goes to its Request-URI. One that never
     // had a Route of ours is not on a path we are part of: refused, or we would relay anything.
     let targets: Target[];
+    const policy = router.current;
+    let view: RequestView | undefined;
+    let rule: RouteRule | undefined;
     if (!initial && !local && routeTop === undefined && !routed.viaUs) {
       return answer(req, 403, 'Relaying Forbidden');
     }
@@ -93,14 +132,25 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
       const hop = await resolveNextHop(routeTop ?? r.uri);
       if (!hop.ok) return answer(req, hop.status, hop.reason);
       targets = [{ uri: r.uri, destination: hop.destination, q: 1 }];
-    } else if (local) {
-      // …else the location service for our domains (§16.5).
-      const found = await locate(r.uri);
-      if (typeof found === 'number') return answer(req, found);
-      targets = found;
     } else {
-      // Never an open relay: a foreign Request-URI without a route set through us.
-      return answer(req, 403, 'Relaying Forbidden');
+      // Initial requests: the routing policy (hooks, then the route list), else the location
+      // service for our domains (§16.5); a foreign Request-URI nothing routes is refused —
+      // the server is never an open relay.
+      view = requestView(r, req.rx.source, user);
+      const decision = await router.decide(policy, view);
+      rule = decision?.rule;
+      const action = decision?.action ?? (local ? { kind: 'location' as const } : undefined);
+      if (action === undefined) return answer(req, 403, 'Relaying Forbidden');
+      if (r.method === 'INVITE') {
+        if (admitCall(req, view)) return true;
+        calls.started(r.callId, { from: r.from.uri.toString(), to: r.to.uri.toString(), user, source: req.rx.source });
+      }
+      const outcome = await resolveAction(action, actionContext(r, policy));
+      if (outcome.kind === 'answer') {
+        if (r.method === 'INVITE') calls.response(r.callId, outcome.status);
+        return answer(req, outcome.status, outcome.reason, outcome.headers);
+      }
+      targets = outcome.targets;
     }
 
     if (r.method === 'ACK') {
@@ -117,37 +167,106 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
     };
     let index = 0;
     const id = req.transactionId;
+    const tracked = view !== undefined && r.method === 'INVITE';
+    const branchView = (t: Target): { uri: string; destination: string | undefined } => ({
+      uri: t.uri.toString(),
+      destination: t.destination === undefined ? undefined : `${t.destination.transport}:${t.destination.host}:${t.destination.port}`,
+    });
     const ctx = new ResponseContext(r, forkingGroups(targets), {
       clock: o.clock,
       timerCMs: o.timerCMs ?? 180_000,
-      respond: (res) => req.send(res),
-      startBranch: (target, events) => forwarder.startBranch(plan, target, index++, events),
+      respond: (res) => {
+        if (tracked) calls.response(r.callId, res.status);
+        req.send(res);
+      },
+      startBranch: (target, events) => {
+        let extra: Readonly<Record<string, string>> | undefined;
+        if (view !== undefined) {
+          const d = router.branch(policy, view, branchView(target));
+          if (d !== undefined && 'drop' in d) return { failed: 480, reason: 'Branch Dropped By Policy' };
+          extra = d?.headers;
+        }
+        const v = view;
+        const observed =
+          v === undefined || policy.hooks.onReply === undefined
+            ? events
+            : { ...events, response: (res: SipResponse) => (router.reply(policy, v, { status: res.status, reason: res.reason, branch: branchView(target) }), events.response(res)) };
+        return forwarder.startBranch(extra === undefined ? plan : { ...plan, extraHeaders: extra }, target, index++, observed);
+      },
       finished: () => void (id !== undefined && contexts.delete(id)),
+      ...(view === undefined ? {} : { failover: (best) => failover(view as RequestView, rule, best.status, best.reason, policy, r) }),
     });
     if (id !== undefined) contexts.set(id, ctx);
     ctx.start();
     return true;
   }
 
-  /** Returns 'answered' when a 407/403/400 went out, 'consumed' when credentials were ours. */
-  function authenticate(req: IncomingRequest): 'answered' | 'consumed' | 'none' {
+  /** 'answered' when a 407/403/400 went out, 'consumed' (with the user) when credentials were ours. */
+  function authenticate(req: IncomingRequest): AuthOutcome {
     const r = req.request;
-    if (o.auth === undefined || !AUTHENTICATED.has(r.method) || o.isTrusted(req.rx.source.host)) return 'none';
+    if (o.auth === undefined || !AUTHENTICATED.has(r.method) || isTrusted(req.rx.source.host)) return { kind: 'none' };
     const from = r.from.uri;
-    if (from.kind !== 'sip' || !identity.isLocalDomain(from.host)) return 'none';
+    if (from.kind !== 'sip' || !identity.isLocalDomain(from.host)) return { kind: 'none' };
     const realm = from.hostname;
+    const claimed = unescape(from.user ?? '');
     const verdict = o.auth.verify(r, realm, 'proxy');
-    if (verdict.kind === 'malformed') return (answer(req, 400, verdict.reason), 'answered');
+    if (verdict.kind === 'malformed') {
+      o.onAuthEvent?.({ kind: 'auth-malformed', source: req.rx.source, claimed, reason: verdict.reason });
+      return (answer(req, 400, verdict.reason), { kind: 'answered' });
+    }
     if (verdict.kind !== 'ok') {
       // §22.3: "407 (Proxy Authentication Required) ... MUST include a Proxy-Authenticate".
       const headers = o.auth.challenge(realm, verdict.kind === 'stale').map((v) => ['Proxy-Authenticate', v] as [string, string]);
       req.respond(407, { headers });
-      if (verdict.kind === 'failed') o.log?.warn({ securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
-      return 'answered';
+      if (verdict.kind === 'failed') {
+        o.log?.warn({ securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
+        o.onAuthEvent?.({ kind: 'auth-failed', source: req.rx.source, claimed, reason: verdict.reason });
+      }
+      return { kind: 'answered' };
     }
     // The authenticated user may only send as itself.
-    if (verdict.username !== unescape(from.user ?? '')) return (answer(req, 403, 'From Does Not Match Credentials'), 'answered');
-    return 'consumed';
+    if (verdict.username !== claimed) {
+      o.onAuthEvent?.({ kind: 'identity-mismatch', source: req.rx.source, claimed, reason: `authenticated as ${verdict.username}` });
+      return (answer(req, 403, 'From Does Not Match Credentials'), { kind: 'answered' });
+    }
+    return { kind: 'consumed', user: verdict.username };
+  }
+
+  /**
+   * An unauthenticated initial request: fine from a trusted network or a trunk; from anywhere
+   * else only when guest calls are enabled (a foreign caller to one of our users).
+   */
+  function guestAllowed(req: IncomingRequest): boolean {
+    if (o.auth === undefined || o.guestCalls === true || !AUTHENTICATED.has(req.request.method)) return true;
+    return isTrusted(req.rx.source.host);
+  }
+
+  /** The call policy's verdict on an initial INVITE; true when it was refused (and answered). */
+  function admitCall(req: IncomingRequest, view: RequestView): boolean {
+    if (o.callPolicy === undefined) return false;
+    const verdict = o.callPolicy.admit({ callId: view.callId, user: view.user, from: view.from, requestUri: view.ruri, dialled: view.ruriUser, source: req.rx.source });
+    if (verdict.ok) return false;
+    answer(req, verdict.status, verdict.reason);
+    return true;
+  }
+
+  function actionContext(r: SipRequest, policy: RoutingPolicy): ActionContext {
+    return {
+      ruri: r.uri,
+      dialled: r.uri.kind === 'sip' ? unescape(r.uri.user ?? '') : '',
+      trunks: policy.trunks,
+      locate,
+      isLocalUri: (u) => identity.isLocalUri(u),
+    };
+  }
+
+  /** Failure route: new targets continue the call, a reject replaces the best response. */
+  async function failover(view: RequestView, rule: RouteRule | undefined, status: number, reason: string, policy: RoutingPolicy, r: SipRequest) {
+    const action = await router.failure(policy, view, rule, status, reason);
+    if (action === undefined || action.kind === 'redirect') return undefined;
+    if (action.kind === 'reject') return createResponse(r, action.status, action.reason === undefined ? {} : { reason: action.reason });
+    const outcome = await resolveAction(action, actionContext(r, policy));
+    return outcome.kind === 'targets' ? forkingGroups(outcome.targets) : undefined;
   }
 
   /** §16.5 target set: 404 for an unknown user, 480 for a known one with no binding. */
@@ -202,5 +321,9 @@ export function createProxyModule(o: ProxyOptions): EndpointModule {
     methods: ['*'],
     onRequest,
     onStrayResponse: (res: IncomingResponse) => forwarder.forwardStrayResponse(res.response, isOurVia),
+    calls,
+    async stop() {
+      calls.stop();
+    },
   };
 }

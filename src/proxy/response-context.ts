@@ -20,6 +20,12 @@ export interface ContextIo {
   readonly timerCMs: number;
   /** Called once, when a final response went upstream and every branch has finished. */
   finished?(): void;
+  /**
+   * Failure route (Kamailio's failure_route): asked once every branch has failed, before the
+   * best response goes upstream; new target groups continue the call (e.g. to voicemail on
+   * 486/408), undefined lets the best response go. Not asked after a CANCEL or a 6xx.
+   */
+  failover?(best: SipResponse): Promise<readonly (readonly Target[])[] | SipResponse | undefined>;
 }
 
 export interface BranchEvents {
@@ -53,13 +59,17 @@ export class ResponseContext {
   private noNewBranches = false;
   private readonly invite: boolean;
   private reportedDone = false;
+  private failoverAsked = false;
+  private deciding = false;
+  private readonly groups: (readonly Target[])[];
 
   constructor(
     private readonly request: SipRequest,
-    private readonly groups: readonly (readonly Target[])[],
+    groups: readonly (readonly Target[])[],
     private readonly io: ContextIo,
   ) {
     this.invite = request.method === 'INVITE';
+    this.groups = [...groups];
   }
 
   /** Forks the first group. */
@@ -70,7 +80,7 @@ export class ResponseContext {
 
   /** True once a final response went upstream and every branch is finished. */
   get done(): boolean {
-    return this.finalSent && this.branches.every((b) => b.final !== undefined);
+    return this.finalSent && !this.deciding && this.branches.every((b) => b.final !== undefined);
   }
 
   /** §16.10: a CANCEL for the original request cancels every pending branch; no new ones. */
@@ -161,10 +171,33 @@ export class ResponseContext {
 
   /** §16.7 step 6: when every branch has its final response, send the best one upstream. */
   private maybeFinish(): void {
-    if (this.finalSent || !this.branches.every((b) => b.final !== undefined)) return;
+    if (this.finalSent || this.deciding || !this.branches.every((b) => b.final !== undefined)) return;
     if (!this.noNewBranches && this.group < this.groups.length) return;
+    const best = this.best();
+    // A challenge goes to the caller as it is (best() merged the challenges into it once).
+    const challenge = best.status === 401 || best.status === 407;
+    if (this.io.failover !== undefined && !this.failoverAsked && !this.noNewBranches && best.status < 600 && !challenge) {
+      this.failoverAsked = true;
+      this.deciding = true;
+      const decided = (more: readonly (readonly Target[])[] | SipResponse | undefined): void => {
+        this.deciding = false;
+        if (more !== undefined && !Array.isArray(more) && !this.noNewBranches) {
+          // The failure route answers in place of the best response.
+          this.finalSent = true;
+          this.forward(more as SipResponse);
+        } else if (Array.isArray(more) && more.length > 0 && !this.noNewBranches) {
+          this.groups.push(...(more as readonly (readonly Target[])[]));
+          this.startGroup();
+        } else {
+          this.maybeFinish();
+        }
+        this.checkDone();
+      };
+      this.io.failover(best).then(decided, () => decided(undefined));
+      return;
+    }
     this.finalSent = true;
-    this.forward(this.best());
+    this.forward(best);
   }
 
   private best(): SipResponse {

@@ -35,7 +35,9 @@ export function targetFromBinding(b: Binding, node: string | undefined): Target 
     // A connection id means something only on the node that holds the connection.
     const ownConnection = b.connectionId !== undefined && (b.node === undefined || b.node === node);
     if (ownConnection) destination = { ...base, connectionId: b.connectionId };
-    else if (b.nat === true || transport === 'ws' || transport === 'wss') destination = base;
+    // RFC 5626 §5.3: a binding registered with outbound (instance + reg-id) is reached over
+    // its flow — the pinhole or connection the REGISTER came through — whatever its Contact.
+    else if (b.nat === true || (b.regId !== undefined && b.instanceId !== undefined) || transport === 'ws' || transport === 'wss') destination = base;
   }
   return {
     uri,

@@ -113,6 +113,16 @@ async function handleRegister(req: IncomingRequest, o: RegistrarOptions): Promis
   if (parsed.path !== undefined && parsed.path.length > 0 && hasPathSupport(r)) {
     for (const p of parsed.path) headers.push(['Path', p]);
   }
+  // RFC 5626 §6: "If the registrar supports outbound and the REGISTER request contains a
+  // reg-id parameter on a Contact, the registrar MUST include the outbound option tag in a
+  // Require header field" — we are the edge too: the flow is the connection or the UDP
+  // pinhole the REGISTER came through, and requests to the binding are sent over it.
+  const outbound = parsed.contacts !== '*' && parsed.contacts.some((c) => c.regId !== undefined && c.instanceId !== undefined);
+  if (outbound && hasSupported(r, 'outbound')) {
+    headers.push(['Require', 'outbound']);
+    // §4.4.1: Flow-Timer tells the UA how often to send keep-alives (seconds).
+    headers.push(['Flow-Timer', String(FLOW_TIMER_SECONDS)]);
+  }
   req.respond(200, { headers });
 }
 
@@ -130,8 +140,15 @@ function contactValue(b: Binding, now: number): string {
 }
 
 function hasPathSupport(r: SipRequest): boolean {
-  return (r.headerValues('supported') ?? []).some((t) => t.toLowerCase() === 'path');
+  return hasSupported(r, 'path');
 }
+
+function hasSupported(r: SipRequest, tag: string): boolean {
+  return (r.headerValues('supported') ?? []).some((t) => t.toLowerCase() === tag);
+}
+
+/** RFC 5626 §4.4.1: keep-alive interval advertised to outbound UAs (default recommendation 120 s for streams; we ask for less to beat common NAT UDP timeouts). */
+const FLOW_TIMER_SECONDS = 25;
 
 /** §10.3 steps 6–7 input from the request; 400 for what the grammar allows but §10 forbids. */
 function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefined): RegisterData | { status: number; reason: string } {

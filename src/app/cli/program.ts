@@ -8,10 +8,14 @@ import type { CliIo } from './io.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerUserCommand } from './user-command.js';
+import { registerShowCommand } from './show-command.js';
+import { registerTraceCommand } from './trace-command.js';
+import { registerReloadCommand } from './reload-command.js';
+import { registerBanCommand } from './ban-command.js';
 import type { StartDeps } from './start-deps.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly RegisterCommand[] = [registerStartCommand, registerConfigCommand, registerUserCommand];
+const COMMANDS: readonly RegisterCommand[] = [registerStartCommand, registerConfigCommand, registerUserCommand, registerShowCommand, registerTraceCommand, registerReloadCommand, registerBanCommand];
 
 export interface CliOptions {
   readonly io: CliIo;

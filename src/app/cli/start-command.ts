@@ -8,6 +8,7 @@ import { type Config, type ConfigOverrides, formatIssue, formatListener, loadCon
 import { Lifecycle, runUntilSignal } from '../lifecycle.js';
 import { type Logger, createLogger, flushLogger } from '../log.js';
 import { buildComponents } from '../server.js';
+import { withAllowedNetworks } from '../wiring/security.js';
 import { type CliContext, EXIT_USAGE } from './context.js';
 import type { CliIo } from './io.js';
 import type { StartDeps } from './start-deps.js';
@@ -19,6 +20,8 @@ export interface StartFlags {
   readonly listen?: readonly string[];
   readonly domain?: readonly string[];
   readonly logLevel?: string;
+  /** `--allow CIDR` (repeatable): added to security.allow. */
+  readonly allow?: readonly string[];
 }
 
 /** Flags → overrides; a repeated list flag replaces the file's list (an absent one keeps it). */
@@ -64,14 +67,23 @@ export async function runStart(flags: StartFlags, io: CliIo, deps: Partial<Start
     for (const issue of loaded.error) io.stderr(formatIssue(issue) + '\n');
     return EXIT_USAGE;
   }
-  const config = loaded.value;
+  const allowed = withAllowedNetworks(loaded.value, flags.allow ?? []);
+  if (!allowed.ok) {
+    io.stderr(`--allow: "${allowed.invalid}" is not an address or CIDR (e.g. 192.0.2.0/24)\n`);
+    return EXIT_USAGE;
+  }
+  const config = allowed.config;
   if (!ensureDataDir(config, io)) return 1;
   const logger = createLogger({ level: config.log.level, destination: d.logDestination });
   warnIfOpen(config, logger);
 
   let code: number;
   try {
-    const components = await d.buildComponents(config, logger);
+    const reloadConfig = () => {
+      const again = loadConfig(flags.config, { overrides: overridesFromFlags(flags), cwd: io.cwd, interfaceAddresses: d.interfaceAddresses });
+      return again.ok ? { ok: true as const, value: again.value } : { ok: false as const, error: again.error.map(formatIssue).join('; ') };
+    };
+    const components = await d.buildComponents(config, logger, reloadConfig);
     const lifecycle = new Lifecycle(components, {
       logger,
       clock: d.clock,
@@ -99,6 +111,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'data directory (overrides data_dir)')
     .option('--listen <spec>', 'listener TRANSPORT:ADDRESS:PORT, e.g. udp:0.0.0.0:5060 (repeatable; replaces the file\'s list)', collect)
     .option('--domain <name>', 'SIP domain served (repeatable; replaces the file\'s list)', collect)
+    .option('--allow <cidr>', 'network never banned nor flood-limited, e.g. 192.0.2.0/24 (repeatable; added to security.allow)', collect)
     .option('--log-level <level>', 'trace | debug | info | warn | error (overrides log.level)')
     .action(async (flags: StartFlags) => ctx.setExitCode(await runStart(flags, ctx.io, ctx.start)));
 }

@@ -5,9 +5,12 @@ import type { Config } from '../config/index.js';
 import type { Component, SignalSource } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 
+/** Re-reads the config file the server started with (for `reload` / SIGHUP). */
+export type ReloadConfig = () => { ok: true; value: Config } | { ok: false; error: string };
+
 export interface StartDeps {
   /** The composition seam (src/app/server.ts). */
-  readonly buildComponents: (config: Config, logger: Logger) => Promise<Component[]>;
+  readonly buildComponents: (config: Config, logger: Logger, reloadConfig?: ReloadConfig) => Promise<Component[]>;
   readonly signals: SignalSource;
   /** On a second signal; default: flush what can be flushed and process.exit. */
   readonly forceExit: (code: number) => void;

@@ -95,9 +95,18 @@ function finalize(c: ParsedConfig, options: LoadOptions, where: (path: ConfigPat
       }
     }
   }
+  let routing = c.routing;
+  if (routing.hooks !== undefined) {
+    routing = { ...routing, hooks: resolve(cwd, routing.hooks) };
+    try {
+      accessSync(routing.hooks as string, constants.R_OK);
+    } catch (e) {
+      issues.push(where(['routing', 'hooks'], `cannot read hook file ${routing.hooks}: ${describeError(e)}`));
+    }
+  }
   if (issues.length > 0) return err(issues);
   const domains = c.domains ?? defaultDomains(c.listen, options.interfaceAddresses ?? hostAddresses);
-  return ok(deepFreeze({ ...c, dataDir: resolve(cwd, c.dataDir), tls, domains }) as Config);
+  return ok(deepFreeze({ ...c, dataDir: resolve(cwd, c.dataDir), tls, routing, domains }) as Config);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -15,12 +15,15 @@ import { transportSection } from './sections/transport.js';
 import { shutdownSection } from './sections/shutdown.js';
 import { registrarSection } from './sections/registrar.js';
 import { proxySection } from './sections/proxy.js';
+import { routingSection } from './sections/routing.js';
 import { locationSection } from './sections/location.js';
 import { usersSection } from './sections/users.js';
 import { authSection } from './sections/auth.js';
+import { securitySection } from './sections/security.js';
+import { adminSection } from './sections/admin.js';
 
 /** Top-level sections, in the order `config example` prints them. */
-export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, registrarSection, proxySection, locationSection, authSection, usersSection] as const;
+export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, registrarSection, proxySection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
 
 type Sections = (typeof SECTIONS)[number];
 type Shape = { [S in Sections as S['key']]: S['schema'] };

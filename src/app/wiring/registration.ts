@@ -6,8 +6,8 @@
 import { hostname } from 'node:os';
 import { type Clock, systemClock } from '../../lib/index.js';
 import { ExpiryPurger, type LocationStore } from '../../location/index.js';
-import { createProxyModule } from '../../proxy/index.js';
-import { createRegistrarModule } from '../../registrar/index.js';
+import { type AuthEvent, type CallPolicy, CallTracker, type Router, createProxyModule } from '../../proxy/index.js';
+import { NatKeepalive, createRegistrarModule } from '../../registrar/index.js';
 import { cidrMatcher } from '../config/sections/proxy.js';
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
@@ -22,9 +22,19 @@ export interface Registration extends Component {
   /** The proxy module (calls to registered users), sharing the store and authentication. */
   readonly proxyModule: ModuleFactory;
   readonly location: () => LocationStore;
+  /** The calls in progress through the proxy. */
+  readonly calls: CallTracker;
 }
 
-export function createRegistration(config: Config, logger: Logger, clock: Clock = systemClock): Registration {
+/** What other components add to the proxy: routing policy, call admission, auth events. */
+export interface RegistrationExtras {
+  readonly router?: Router;
+  readonly callPolicy?: CallPolicy;
+  readonly onAuthEvent?: (event: AuthEvent) => void;
+}
+
+export function createRegistration(config: Config, logger: Logger, clock: Clock = systemClock, extras: RegistrationExtras = {}): Registration {
+  const calls = new CallTracker({ clock, onEnded: (id) => extras.callPolicy?.ended(id) });
   let location: LocationStore | undefined;
   let auth: AuthServices | undefined;
   let purger: ExpiryPurger | undefined;
@@ -33,13 +43,14 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
 
   return {
     name: 'registration',
+    calls,
     location: () => {
       if (location === undefined) throw new Error('registration services not started');
       return location;
     },
     registrarModule: (endpoint) => {
       if (location === undefined || auth === undefined) throw new Error('registration services not started');
-      return createRegistrarModule({
+      const registrar = createRegistrarModule({
         location,
         auth: auth.authenticator,
         identity: endpoint.identity,
@@ -50,9 +61,39 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         defaultExpires: config.registrar.defaultExpires,
         maxContacts: config.registrar.maxContacts,
         log,
-        // Security events are structured log lines an operator can feed to a SIEM.
-        onSecurityEvent: (e) => log.warn({ securityEvent: e.kind, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
+        // Security events go to the security component (bans, SIEM log lines) when there is one.
+        onSecurityEvent: (e) =>
+          extras.onAuthEvent !== undefined
+            ? extras.onAuthEvent({
+                kind: e.kind === 'aor-mismatch' ? 'identity-mismatch' : e.kind,
+                source: { host: e.source.host, port: e.source.port, transport: e.source.transport as AuthEvent['source']['transport'] },
+                claimed: e.aor,
+                reason: e.reason,
+              })
+            : log.warn({ securityEvent: e.kind, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
       });
+      if (config.registrar.keepaliveInterval === 0) return registrar;
+      const keepalive = new NatKeepalive({
+        endpoint,
+        location,
+        clock,
+        node,
+        intervalMs: config.registrar.keepaliveInterval * 1000,
+        fromHost: config.domains[0] ?? 'localhost',
+        onDead: (aor, contact, why) => log.info({ aor, contact, reason: why }, 'contact removed: it stopped answering keep-alives'),
+        onError: (err) => log.error({ err }, 'keep-alive round failed'),
+      });
+      return {
+        ...registrar,
+        async start() {
+          await registrar.start?.();
+          keepalive.start();
+        },
+        async stop() {
+          keepalive.stop();
+          await registrar.stop?.();
+        },
+      };
     },
     proxyModule: (endpoint) => {
       if (location === undefined || auth === undefined) throw new Error('registration services not started');
@@ -65,6 +106,11 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         clock,
         timerCMs: config.proxy.timerC * 1000,
         recordRoute: config.proxy.recordRoute,
+        guestCalls: config.proxy.guestCalls,
+        calls,
+        ...(extras.router === undefined ? {} : { router: extras.router }),
+        ...(extras.callPolicy === undefined ? {} : { callPolicy: extras.callPolicy }),
+        ...(extras.onAuthEvent === undefined ? {} : { onAuthEvent: extras.onAuthEvent }),
         node,
         log: logger.child({ component: 'proxy' }),
       });

@@ -26,7 +26,19 @@ export interface SipCore extends Component {
 /** Builds the modules (registrar, proxy …) once the endpoint exists. */
 export type ModuleFactory = (endpoint: Endpoint) => EndpointModule;
 
-export async function createSipCore(config: Config, logger: Logger, modules: readonly ModuleFactory[] = [], clock: Clock = systemClock): Promise<SipCore> {
+/** Hooks of other components into the transport (security's admission control). */
+export interface SipCoreHooks {
+  /** Asked for every datagram / connection / stream message; false drops it silently. */
+  readonly admit?: (source: NetAddress) => boolean;
+}
+
+export async function createSipCore(
+  config: Config,
+  logger: Logger,
+  modules: readonly ModuleFactory[] = [],
+  clock: Clock = systemClock,
+  hooks: SipCoreHooks = {},
+): Promise<SipCore> {
   const listeners = await listenerSpecs(config, logger);
   let endpoint: Endpoint | undefined;
   const transport = new TransportManager({
@@ -44,6 +56,7 @@ export async function createSipCore(config: Config, logger: Logger, modules: rea
     idleTimeoutMs: config.transport.idleTimeout * 1000,
     udpRecvBufferSize: config.transport.udpRecvBuffer,
     onEvent: (e) => logger.debug({ transportEvent: e }, 'transport event'),
+    ...(hooks.admit === undefined ? {} : { admit: hooks.admit }),
   });
   let bound: readonly NetAddress[] = [];
   // A bug above the transport must cost one message, never the process (or the socket loop).

@@ -8,3 +8,4 @@ export type { ConnectionInfo } from './connection-table.js';
 export { StreamFramer, KEEPALIVE_PONG, type FramerEvent, type StreamFramerOptions } from './stream-framer.js';
 export { ensureSelfSignedCertificate, type CertificateFiles } from './tls-cert.js';
 export { nodeDriver } from './node/node-driver.js';
+export { SIP_MESSAGE_CHANNEL, sipMessageChannel, type SipWireEvent } from './diagnostics.js';

@@ -21,7 +21,9 @@ import type {
   TransportUser,
 } from './types.js';
 import { isUdpKeepAlive } from './udp-keepalive.js';
+import { stunBindingResponse } from './stun-keepalive.js';
 import { stampReceived } from './response-route.js';
+import { publishWire } from './diagnostics.js';
 
 export interface TransportManagerOptions {
   readonly listeners: readonly ListenerSpec[];
@@ -45,14 +47,20 @@ export interface TransportManagerOptions {
   readonly driver?: TransportDriver;
   /** Connection-level happenings, for logs and metrics. */
   readonly onEvent?: (event: TransportEvent) => void;
+  /**
+   * Admission control (bans, flood limits), asked before anything else for every datagram,
+   * every new incoming connection and every message on a connection. false = drop silently
+   * (a connection is closed). Called on the hot path: keep it O(1).
+   */
+  readonly admit?: (source: NetAddress) => boolean;
 }
 
-export type CloseReason = 'remote' | 'idle' | 'framing' | 'shutdown';
+export type CloseReason = 'remote' | 'idle' | 'framing' | 'shutdown' | 'not-admitted';
 
 export type TransportEvent =
   | { readonly kind: 'connection-open'; readonly connection: ConnectionInfo }
   | { readonly kind: 'connection-closed'; readonly connection: ConnectionInfo; readonly reason: CloseReason }
-  | { readonly kind: 'connection-refused'; readonly remote: NetAddress; readonly reason: 'per-ip-limit' | 'total-limit' }
+  | { readonly kind: 'connection-refused'; readonly remote: NetAddress; readonly reason: 'per-ip-limit' | 'total-limit' | 'not-admitted' }
   | { readonly kind: 'framing-error'; readonly connection: ConnectionInfo; readonly reason: string };
 
 /** RFC 3261 §18.1.1: requests larger than this go over a congestion-controlled transport. */
@@ -156,8 +164,8 @@ export class TransportManager implements SipTransport {
 
   async send(message: SipMessage, dest: Destination): Promise<SendResult> {
     if (!this.running) return fail('SIP_TRANSPORT_CLOSED', 'transports are stopped');
-    if (dest.transport !== 'udp') return this.sendStream(serialize(message), dest);
     const bytes = serialize(message);
+    if (dest.transport !== 'udp') return this.traced(message, bytes, dest, this.sendStream(bytes, dest));
     // RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if it is larger
     // than 1300 bytes and the path MTU is unknown, the request MUST be sent using an RFC 2914
     // congestion controlled transport protocol, such as TCP. If this causes a change in the
@@ -166,11 +174,43 @@ export class TransportManager implements SipTransport {
     const tcp = this.listeners.pick('tcp', dest.host);
     if (message instanceof SipRequest && bytes.length > UDP_SIZE_THRESHOLD && tcp !== undefined && message.topVia.transport === 'UDP') {
       const overTcp = withTopViaTransport(message, 'TCP', this.listeners.sentBy(tcp, dest.host).port);
-      const r = await this.sendStream(overTcp, { transport: 'tcp', host: dest.host, port: dest.port });
+      const tcpDest: Destination = { transport: 'tcp', host: dest.host, port: dest.port };
+      const r = await this.traced(message, overTcp, tcpDest, this.sendStream(overTcp, tcpDest));
       // §18.1.1: if the connection attempt fails (ICMP, reset), the element SHOULD retry over UDP.
       if (r.ok || r.error.code !== 'SIP_TRANSPORT_CONNECT') return r;
     }
-    return this.sendUdp(bytes, dest);
+    return this.traced(message, bytes, dest, this.sendUdp(bytes, dest));
+  }
+
+  /** Publishes a sent message on the diagnostics channel once the send succeeded. */
+  private async traced(message: SipMessage, bytes: Buffer, dest: Destination, sending: Promise<SendResult>): Promise<SendResult> {
+    const r = await sending;
+    if (r.ok) {
+      publishWire(() => ({
+        direction: 'out',
+        bytes,
+        message,
+        remote: { transport: dest.transport, host: dest.host, port: dest.port },
+        local: r.local,
+        ...(r.connectionId === undefined ? {} : { connectionId: r.connectionId }),
+        timestamp: Date.now(),
+      }));
+    }
+    return r;
+  }
+
+  /**
+   * Closes every connection from `host` (e.g. when it gets banned); returns how many.
+   */
+  closeConnectionsFrom(host: string): number {
+    let n = 0;
+    for (const e of this.table.entries()) {
+      if (e.info.remote.host === host) {
+        this.closeEntry(e, 'not-admitted', true);
+        n++;
+      }
+    }
+    return n;
   }
 
   private async sendUdp(bytes: Buffer, dest: Destination): Promise<SendResult> {
@@ -251,8 +291,13 @@ export class TransportManager implements SipTransport {
   private onDatagram(listener: OpenListener, data: Buffer, host: string, port: number): void {
     if (!this.running) return;
     // RFC 5626 §4.4.2 / §3.5.1: keep-alives on a UDP port are not SIP messages.
-    if (isUdpKeepAlive(data)) return;
     const source: NetAddress = { transport: 'udp', host, port };
+    if (this.options.admit !== undefined && !this.options.admit(source)) return;
+    if (isUdpKeepAlive(data)) {
+      const stun = stunBindingResponse(data, host, port);
+      if (stun !== undefined && listener.kind === 'datagram') void listener.endpoint.send(stun, host, port);
+      return;
+    }
     this.deliver(data, { source, local: listener.local, receivedAt: this.clock.now() }, true);
   }
 
@@ -261,6 +306,10 @@ export class TransportManager implements SipTransport {
     if (!this.running) return undefined;
     if (this.table.size >= this.maxConnections) {
       this.emit({ kind: 'connection-refused', remote: conn.remote, reason: 'total-limit' });
+      return undefined;
+    }
+    if (!outgoing && this.options.admit !== undefined && !this.options.admit({ ...conn.remote, transport: listener.spec.transport })) {
+      this.emit({ kind: 'connection-refused', remote: conn.remote, reason: 'not-admitted' });
       return undefined;
     }
     if (!outgoing && this.table.incomingFrom(conn.remote.host) >= this.maxPerIp) {
@@ -292,6 +341,10 @@ export class TransportManager implements SipTransport {
 
   private onConnectionData(entry: Entry, data: Buffer): void {
     if (this.table.get(entry.info.id) !== entry) return;
+    if (this.options.admit !== undefined && !this.options.admit(entry.info.remote)) {
+      this.closeEntry(entry, 'not-admitted', true);
+      return;
+    }
     const now = this.clock.now();
     this.table.touch(entry, now);
     const ctx: ReceivedContext = { source: entry.info.remote, local: entry.info.local, connectionId: entry.info.id, receivedAt: now };
@@ -324,6 +377,15 @@ export class TransportManager implements SipTransport {
     const user = this.user;
     if (user === undefined) return;
     const r = parse(bytes, { datagram, maxMessageSize: this.maxMessageSize });
+    publishWire(() => ({
+      direction: 'in',
+      bytes,
+      message: r.ok ? r.message : undefined,
+      remote: ctx.source,
+      local: ctx.local,
+      ...(ctx.connectionId === undefined ? {} : { connectionId: ctx.connectionId }),
+      timestamp: Date.now(),
+    }));
     if (!r.ok) {
       user.onInvalid(r.partial === undefined ? { ...ctx, error: r.error, bytes } : { ...ctx, error: r.error, partial: r.partial, bytes });
       return;

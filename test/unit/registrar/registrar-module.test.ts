@@ -33,7 +33,7 @@ function setup() {
   );
   serverTransport.attach(endpoint.transportUser);
   let branch = 0;
-  const register = async (o: { user?: string; contact?: string; expires?: number; cseq: number; callId?: string; authorization?: string; domain?: string; branch?: string }) => {
+  const register = async (o: { user?: string; contact?: string; expires?: number; cseq: number; callId?: string; authorization?: string; domain?: string; branch?: string; supported?: string }) => {
     const domain = o.domain ?? 'example.com';
     const user = o.user ?? 'alice';
     const text = [
@@ -47,6 +47,7 @@ function setup() {
       ...(o.contact === undefined ? [] : [`Contact: ${o.contact}`]),
       ...(o.expires === undefined ? [] : [`Expires: ${o.expires}`]),
       ...(o.authorization === undefined ? [] : [`Authorization: ${o.authorization}`]),
+      ...(o.supported === undefined ? [] : [`Supported: ${o.supported}`]),
       'Content-Length: 0',
       '',
       '',
@@ -86,6 +87,23 @@ describe('registrar module (RFC 3261 §10.3) over the loop transport', () => {
     assert.equal(b.contact, 'sip:alice@10.0.0.5:5060');
     assert.deepEqual(b.source, { transport: 'udp', host: PHONE_NAT.host, port: PHONE_NAT.port }, 'the NAT pinhole, not the private address');
     assert.equal(b.nat, true, 'Via sent-by 10.0.0.5:5060 is not the packet source: behind NAT');
+  });
+
+  it('RFC 5626 outbound: Require: outbound and Flow-Timer for a reg-id contact; one binding per instance and reg-id', async () => {
+    const { clock, location, registerWithAuth } = setup();
+    const instance = '"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"';
+    const first = await registerWithAuth({ contact: `<sip:alice@10.0.0.5:5060;ob>;+sip.instance=${instance};reg-id=1`, cseq: 1, supported: 'path, outbound' });
+    assert.equal(first.status, 200);
+    assert.equal(first.header('require'), 'outbound');
+    assert.equal(first.header('flow-timer'), '25');
+    // The same instance and reg-id from a new port (NAT rebinding) replaces the binding.
+    const again = await registerWithAuth({ contact: `<sip:alice@10.0.0.5:5062;ob>;+sip.instance=${instance};reg-id=1`, cseq: 3, supported: 'outbound' });
+    assert.equal(again.status, 200);
+    const bindings = await location.lookup('alice@example.com', clock.wallNow());
+    assert.deepEqual(bindings.map((b) => b.contact), ['sip:alice@10.0.0.5:5062;ob']);
+    // Without Supported: outbound, no Require.
+    const plain = await registerWithAuth({ contact: '<sip:alice@10.0.0.5:5070>', cseq: 5 });
+    assert.equal(plain.header('require'), undefined);
   });
 
   it('offers SHA-256 first, then MD5, and both authenticate', async () => {

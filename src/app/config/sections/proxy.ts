@@ -33,6 +33,7 @@ const proxySchema = section({
   trusted: z.array(cidr).default([]),
   timer_c: positiveInt('timer_c').min(181, 'timer_c must be greater than 180 seconds (RFC 3261 §16.6)').default(181),
   record_route: z.boolean().default(true),
+  guest_calls: z.boolean().default(false),
 }).default({});
 
 export const proxySection = defineSection(
@@ -43,5 +44,6 @@ proxy:
   trusted: [] # networks whose requests need no authentication (e.g. [192.0.2.0/24]); nothing by default
   timer_c: 181 # seconds an INVITE branch may ring before it is cancelled (> 180, RFC 3261 §16.6)
   record_route: true # keep the proxy in the path of dialogs (ACK, BYE, re-INVITE)
+  guest_calls: false # unauthenticated calls from foreign domains and untrusted networks are refused (403)
 `,
 );

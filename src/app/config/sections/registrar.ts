@@ -7,6 +7,7 @@ const registrarSchema = section({
   max_expires: positiveInt('max_expires').default(3600),
   default_expires: positiveInt('default_expires').default(3600),
   max_contacts: positiveInt('max_contacts').max(1000, 'max_contacts must be at most 1000').default(10),
+  keepalive_interval: z.number().int('keepalive_interval must be an integer').min(0, 'keepalive_interval must be 0 (off) or more').max(3600).default(30),
 })
   .superRefine((r, ctx) => {
     if (r.maxExpires < r.minExpires) {
@@ -27,5 +28,6 @@ registrar:
   max_expires: 3600 # seconds; longer requests are granted this much
   default_expires: 3600 # seconds, when the REGISTER gives no expiry
   max_contacts: 10 # contacts per address-of-record; more are refused with 403
+  keepalive_interval: 30 # seconds between OPTIONS pings to contacts behind NAT or on a connection (0 = off); a contact that stops answering is removed
 `,
 );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Config, loadConfig, parseConfig } from '../../../../src/app/config/index.js';
+import { type Config, SECTIONS, loadConfig, parseConfig } from '../../../../src/app/config/index.js';
+import { snakeToCamel } from '../../../../src/app/config/section.js';
 
 const CWD = '/srv/sb';
 const noInterfaces = () => [] as string[];
@@ -15,7 +16,9 @@ describe('config defaults', () => {
   it('needs no file and fills every section', () => {
     const r = loadConfig(undefined, { cwd: CWD, interfaceAddresses: noInterfaces });
     assert.ok(r.ok);
-    assert.deepEqual(r.value, {
+    // Every section is filled; those named here have exactly these defaults (sections added
+    // by later features are checked by their own tests and by the config example test).
+    const expected: Record<string, unknown> = {
       dataDir: '/srv/sb/data',
       listen: [
         { transport: 'udp', address: '127.0.0.1', port: 5060 },
@@ -27,12 +30,16 @@ describe('config defaults', () => {
       sip: { maxMessageSize: 65536, maxHeaders: 256, timers: { t1: 500, t2: 4000, t4: 5000 }, maxTransactions: 200000, userAgent: 'Switchboard' },
       transport: { maxConnectionsPerSource: 32, maxConnections: 10000, idleTimeout: 300, udpRecvBuffer: 4194304 },
       shutdown: { gracePeriod: 5 },
-      registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 10 },
-      proxy: { trusted: [], timerC: 181, recordRoute: true },
+      registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 10, keepaliveInterval: 30 },
+      proxy: { trusted: [], timerC: 181, recordRoute: true, guestCalls: false },
+      routing: { routes: [], trunks: [] },
       location: { backend: 'sqlite', redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'sb:' }, purgeInterval: 10 },
       auth: { nonceTtl: 300, algorithms: ['sha-256', 'md5'] },
       users: [],
-    });
+    };
+    const value = r.value as unknown as Record<string, unknown>;
+    for (const key of SECTIONS.map((sec) => snakeToCamel(sec.key))) assert.ok(key in value, `section ${key} is present`);
+    for (const [key, v] of Object.entries(expected)) assert.deepEqual(value[key], v, key);
   });
 
   it('treats an empty file and a comment-only file as all defaults', () => {

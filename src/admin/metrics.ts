@@ -1,0 +1,208 @@
+/**
+ * Prometheus metrics (prom-client, on a Registry of our own): everything is fed from the
+ * diagnostics channels (SIP messages, calls, security events) or read at scrape time from the
+ * sources (transactions, registrations, calls, bans), so the SIP core never imports this.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CALL_CHANNEL, type CallEvent, type CallSource } from '../proxy/index.js';
+import { STANDARD_METHODS } from '../sip/endpoint/index.js';
+import { SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../sip/transport/index.js';
+import { type BanSource, DROP_KINDS, SECURITY_CHANNEL, type SecurityEvent, isSecurityEvent } from './security-events.js';
+import type { RegistrationSource, TransactionStats } from './sources.js';
+
+export interface MetricsOptions {
+  readonly registrations?: () => RegistrationSource | undefined;
+  readonly transactions?: () => TransactionStats | undefined;
+  readonly calls?: CallSource;
+  readonly bans?: BanSource;
+  /** Process and Node.js metrics (CPU, memory, event-loop lag, GC); default true. */
+  readonly processMetrics?: boolean;
+  readonly now?: () => number;
+}
+
+/** Methods outside this set are counted as "other": a label per attacker-chosen token would grow without bound. */
+const KNOWN_METHODS: ReadonlySet<string> = new Set([...STANDARD_METHODS, 'PRACK', 'UPDATE', 'INFO', 'REFER', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH']);
+
+function methodLabel(m: string | undefined): string {
+  if (m === undefined) return 'unknown';
+  const u = m.toUpperCase();
+  return KNOWN_METHODS.has(u) ? u : 'other';
+}
+
+function codeClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+/** Call setup (INVITE → 2xx) buckets, seconds. */
+const SETUP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60];
+
+export class AdminMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'direction'>;
+  private readonly responses: Counter<'method' | 'class' | 'direction'>;
+  private readonly unparsable: Counter;
+  private readonly callsTotal: Counter<'outcome'>;
+  private readonly setupTime: Histogram;
+  private readonly authFailures: Counter;
+  private readonly bansTotal: Counter;
+  private readonly dropped: Counter<'reason'>;
+  /** Calls in progress by Call-ID, when no CallSource is given (from the call events). */
+  private readonly liveCalls = new Set<string>();
+  private subscribed = false;
+  private readonly onWire = (m: unknown): void => this.wire(m as SipWireEvent);
+  private readonly onCall = (m: unknown): void => this.call(m as CallEvent);
+  private readonly onSecurity = (m: unknown): void => {
+    if (isSecurityEvent(m)) this.security(m);
+  };
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    const now = options.now ?? Date.now;
+    this.requests = new Counter({ name: 'switchboard_sip_requests_total', help: 'SIP requests received (in) and sent (out), by method', labelNames: ['method', 'direction'], registers });
+    this.responses = new Counter({
+      name: 'switchboard_sip_responses_total',
+      help: 'SIP responses received (in) and sent (out), by CSeq method and status class',
+      labelNames: ['method', 'class', 'direction'],
+      registers,
+    });
+    this.unparsable = new Counter({ name: 'switchboard_sip_unparsable_total', help: 'Inbound messages that did not parse as SIP', registers });
+    this.callsTotal = new Counter({ name: 'switchboard_calls_total', help: 'Calls by outcome (answered, failed, ended)', labelNames: ['outcome'], registers });
+    this.setupTime = new Histogram({ name: 'switchboard_call_setup_seconds', help: 'INVITE received to 2xx forwarded', buckets: SETUP_BUCKETS, registers });
+    this.authFailures = new Counter({ name: 'switchboard_auth_failures_total', help: 'Failed digest authentications', registers });
+    this.bansTotal = new Counter({ name: 'switchboard_bans_total', help: 'Sources banned since start', registers });
+    this.dropped = new Counter({ name: 'switchboard_dropped_packets_total', help: 'Packets or requests dropped by security checks, by reason', labelNames: ['reason'], registers });
+
+    const transactions = options.transactions;
+    new Gauge({
+      name: 'switchboard_transactions',
+      help: 'Live SIP transactions',
+      labelNames: ['side'],
+      registers,
+      collect() {
+        const s = transactions?.();
+        if (s === undefined) return;
+        this.set({ side: 'client' }, s.client);
+        this.set({ side: 'server' }, s.server);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_requests_in_flight',
+      help: 'Requests received and not yet finally answered',
+      registers,
+      collect() {
+        const s = transactions?.();
+        if (s !== undefined) this.set(s.inFlight);
+      },
+    });
+    const registrations = options.registrations;
+    new Gauge({
+      name: 'switchboard_registrations',
+      help: 'Registered addresses-of-record (kind=aors) and contacts (kind=bindings)',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        const store = registrations?.();
+        if (store === undefined) return;
+        const c = await store.count(now());
+        this.set({ kind: 'aors' }, c.aors);
+        this.set({ kind: 'bindings' }, c.bindings);
+      },
+    });
+    const calls = options.calls;
+    const live = this.liveCalls;
+    new Gauge({
+      name: 'switchboard_active_calls',
+      help: 'Calls being set up or up',
+      registers,
+      collect() {
+        this.set(calls !== undefined ? calls.list().length : live.size);
+      },
+    });
+    const bans = options.bans;
+    if (bans !== undefined) {
+      new Gauge({
+        name: 'switchboard_bans_active',
+        help: 'Sources banned right now',
+        registers,
+        async collect() {
+          this.set((await bans.list()).length);
+        },
+      });
+    }
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Subscribes to the channels. */
+  start(): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
+    diagnostics.subscribe(SIP_MESSAGE_CHANNEL, this.onWire);
+    diagnostics.subscribe(CALL_CHANNEL, this.onCall);
+    diagnostics.subscribe(SECURITY_CHANNEL, this.onSecurity);
+  }
+
+  stop(): void {
+    if (!this.subscribed) return;
+    this.subscribed = false;
+    diagnostics.unsubscribe(SIP_MESSAGE_CHANNEL, this.onWire);
+    diagnostics.unsubscribe(CALL_CHANNEL, this.onCall);
+    diagnostics.unsubscribe(SECURITY_CHANNEL, this.onSecurity);
+  }
+
+  /** The exposition text for `/metrics`. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private wire(e: SipWireEvent): void {
+    const m = e.message;
+    if (m === undefined) {
+      this.unparsable.inc();
+      return;
+    }
+    if (m.kind === 'request') {
+      this.requests.inc({ method: methodLabel(m.method), direction: e.direction });
+      return;
+    }
+    let method: string | undefined;
+    try {
+      method = m.cseq.method;
+    } catch {
+      method = undefined;
+    }
+    this.responses.inc({ method: methodLabel(method), class: codeClass(m.status), direction: e.direction });
+  }
+
+  private call(e: CallEvent): void {
+    switch (e.kind) {
+      case 'started':
+        if (this.liveCalls.size < 1_000_000) this.liveCalls.add(e.call.callId);
+        return;
+      case 'ringing':
+        return;
+      case 'answered':
+        this.callsTotal.inc({ outcome: 'answered' });
+        this.setupTime.observe(e.setupMs / 1000);
+        return;
+      case 'failed':
+        this.liveCalls.delete(e.call.callId);
+        this.callsTotal.inc({ outcome: 'failed' });
+        return;
+      case 'ended':
+        this.liveCalls.delete(e.call.callId);
+        this.callsTotal.inc({ outcome: 'ended' });
+        return;
+    }
+  }
+
+  private security(e: SecurityEvent): void {
+    if (e.kind === 'auth-failed') this.authFailures.inc();
+    else if (e.kind === 'banned') this.bansTotal.inc();
+    else if (DROP_KINDS.has(e.kind)) this.dropped.inc({ reason: e.kind });
+  }
+}

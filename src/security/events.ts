@@ -1,0 +1,49 @@
+/**
+ * Security events: what an operator feeds to a SIEM and what metrics count. Each event is one
+ * structured log line (`securityEvent: KIND`) and a message on the `switchboard:security`
+ * diagnostics channel (subscribers: metrics), published only when someone listens.
+ */
+import { channel } from 'node:diagnostics_channel';
+
+export const SECURITY_CHANNEL = 'switchboard:security';
+
+export type SecurityEventKind = 'auth-failed' | 'banned' | 'unbanned' | 'flood' | 'fraud-limit' | 'acl-denied' | 'scanner-blocked' | 'overload';
+
+/** The payload published on SECURITY_CHANNEL. */
+export interface SecurityEvent {
+  readonly kind: SecurityEventKind;
+  /** The source IP address (or `host:port` when only that is known). */
+  readonly source?: string;
+  /** The user or AOR concerned. */
+  readonly user?: string;
+  readonly reason: string;
+  /** Wall-clock milliseconds since the epoch. */
+  readonly timestamp: number;
+}
+
+export const securityChannel = channel(SECURITY_CHANNEL);
+
+/** The logging surface the security layer uses (pino-compatible). */
+export interface SecurityLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentSecurityLog: SecurityLog = { info() {}, warn() {}, debug() {}, error() {} };
+
+/** Where the security mechanisms report to. */
+export type SecurityEventSink = (event: Omit<SecurityEvent, 'timestamp'>) => void;
+
+/** Logs each event as a structured line and publishes it on the channel. */
+export function securityEventSink(log: SecurityLog, wallNow: () => number): SecurityEventSink {
+  return (e) => {
+    const event: SecurityEvent = { ...e, timestamp: wallNow() };
+    const fields = { securityEvent: event.kind, source: event.source, user: event.user, reason: event.reason };
+    // Bans lifted and overload episodes are operational facts; the rest are attacks or refusals.
+    if (event.kind === 'unbanned') log.info(fields, 'security event');
+    else log.warn(fields, 'security event');
+    if (securityChannel.hasSubscribers) securityChannel.publish(event);
+  };
+}

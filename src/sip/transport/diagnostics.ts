@@ -1,0 +1,32 @@
+/**
+ * The transport's diagnostics channel: every SIP message that crosses the wire, in either
+ * direction, is published here when someone subscribes (metrics, live trace, pcap, HEP).
+ * This is the only link from the SIP core to those consumers (`node:diagnostics_channel`):
+ * the core never imports them, and a channel without subscribers costs one property read.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { SipMessage } from '../message/index.js';
+import type { NetAddress } from './types.js';
+
+export const SIP_MESSAGE_CHANNEL = 'switchboard:sip:message';
+
+export interface SipWireEvent {
+  readonly direction: 'in' | 'out';
+  /** The bytes as received or sent. */
+  readonly bytes: Buffer;
+  /** The parsed message (undefined for an inbound message that failed to parse). */
+  readonly message: SipMessage | undefined;
+  /** The far end: source of an inbound message, destination of an outbound one. */
+  readonly remote: NetAddress;
+  /** Our listener. */
+  readonly local: NetAddress;
+  readonly connectionId?: string;
+  /** Wall-clock time, milliseconds since the epoch. */
+  readonly timestamp: number;
+}
+
+export const sipMessageChannel = diagnostics.channel(SIP_MESSAGE_CHANNEL);
+
+export function publishWire(event: () => SipWireEvent): void {
+  if (sipMessageChannel.hasSubscribers) sipMessageChannel.publish(event());
+}

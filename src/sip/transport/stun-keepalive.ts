@@ -1,0 +1,48 @@
+/**
+ * RFC 5626 §4.4.2 / §8.4: a UA using outbound over UDP sends STUN Binding requests on its
+ * SIP flow as keep-alives, and "the SIP server MUST respond" so the UA can detect a changed
+ * NAT mapping. This is the minimal STUN server for that (RFC 5389 §7.3, §15.2): a Binding
+ * success response carrying XOR-MAPPED-ADDRESS. Other STUN messages are ignored.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+const MAGIC_COOKIE = 0x2112a442;
+const BINDING_REQUEST = 0x0001;
+const BINDING_SUCCESS = 0x0101;
+const XOR_MAPPED_ADDRESS = 0x0020;
+
+/** The Binding success response for a Binding request from host:port; undefined otherwise. */
+export function stunBindingResponse(request: Buffer, host: string, port: number): Buffer | undefined {
+  if (request.length < 20 || (request[0] & 0xc0) !== 0 || request.readUInt32BE(4) !== MAGIC_COOKIE) return undefined;
+  if (request.readUInt16BE(0) !== BINDING_REQUEST) return undefined;
+  // RFC 5389 §6: the message length excludes the 20-byte header and is a multiple of 4.
+  const length = request.readUInt16BE(2);
+  if (length % 4 !== 0 || 20 + length !== request.length) return undefined;
+  const v4 = isIPv4(host);
+  if (!v4 && !isIPv6(host)) return undefined;
+  const addrLen = v4 ? 4 : 16;
+  const out = Buffer.alloc(20 + 4 + 4 + addrLen);
+  out.writeUInt16BE(BINDING_SUCCESS, 0);
+  out.writeUInt16BE(4 + 4 + addrLen, 2);
+  request.copy(out, 4, 4, 20); // magic cookie + transaction id
+  out.writeUInt16BE(XOR_MAPPED_ADDRESS, 20);
+  out.writeUInt16BE(4 + addrLen, 22);
+  out[24] = 0;
+  out[25] = v4 ? 0x01 : 0x02;
+  out.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 26);
+  const addr = v4 ? Buffer.from(host.split('.').map(Number)) : ipv6Bytes(host);
+  // §15.2: X-Address = address XOR (magic cookie || transaction id).
+  for (let i = 0; i < addrLen; i++) out[28 + i] = addr[i] ^ out[4 + i];
+  return out;
+}
+
+function ipv6Bytes(host: string): Buffer {
+  const [head, tail] = host.split('::');
+  const parse = (s: string | undefined): number[] => (s === undefined || s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
+  const h = parse(head);
+  const t = parse(tail);
+  const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  const b = Buffer.alloc(16);
+  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
+  return b;
+}
