@@ -82,6 +82,12 @@ export class CallTracker implements CallSource {
     if (method === 'BYE') this.end(c, 'bye');
   }
 
+  /** The call was ended by this server (e.g. media timeout). */
+  terminated(callId: string, reason: string): void {
+    const c = this.calls.get(callId);
+    if (c !== undefined) this.end(c, reason);
+  }
+
   private end(c: Tracked, reason: string): void {
     if (!this.calls.delete(c.info.callId)) return;
     const wall = this.o.clock.wallNow();

@@ -12,3 +12,4 @@ export { type ProxyModule } from './proxy-module.js';
 export { CallTracker, type CallTrackerOptions } from './call-tracker.js';
 export * from './routing/index.js';
 export { trunkUri } from './action-targets.js';
+export { MediaAnchor, type MediaControl, type MediaMode, type MediaResult, sdpOf } from './media-anchor.js';

@@ -14,6 +14,8 @@ import { type SipRequest, type SipResponse, type Uri, type Via, createResponse, 
 import { type ActionContext, resolveAction } from './action-targets.js';
 import type { AuthEvent, CallPolicy } from './call-policy.js';
 import { CallTracker } from './call-tracker.js';
+import { MediaAnchor, type MediaControl, type MediaMode, type OfferState, warningValue } from './media-anchor.js';
+import { DialogTerminator } from './dialog-terminator.js';
 import { Forwarder } from './forwarder.js';
 import { requestView } from './request-view.js';
 import { type RequestView, type RouteRule, Router, type RoutingPolicy } from './routing/index.js';
@@ -57,6 +59,9 @@ export interface ProxyOptions {
   readonly guestCalls?: boolean;
   /** The live call list (default: a new tracker). */
   readonly calls?: CallTracker;
+  /** Media anchoring: the relay controller, and when to use it (a route may override). */
+  readonly media?: MediaControl;
+  readonly mediaMode?: MediaMode;
 }
 
 type AuthOutcome = { kind: 'answered' } | { kind: 'consumed'; user: string } | { kind: 'none' };
@@ -69,6 +74,11 @@ const DIALOG_FORMING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 export interface ProxyModule extends EndpointModule {
   /** The calls in progress through this proxy. */
   readonly calls: CallTracker;
+  /**
+   * Ends a call from the middle (media timeout): BYE to both parties of its record-routed
+   * dialog, relay ports released; false when no such dialog is known.
+   */
+  terminate(callId: string, reason: string): boolean;
 }
 
 export function createProxyModule(o: ProxyOptions): ProxyModule {
@@ -76,6 +86,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
   const router = o.router ?? new Router();
   const calls = o.calls ?? new CallTracker({ clock: o.clock, onEnded: (id) => o.callPolicy?.ended(id) });
   const isTrusted = (ip: string): boolean => o.isTrusted(ip) || router.trunkFromSource(ip) !== undefined;
+  const anchor = o.media === undefined ? undefined : new MediaAnchor(o.media, o.log);
+  const dialogs = new DialogTerminator(o.endpoint);
   const contexts = new Map<string, ResponseContext>();
   const identity = o.endpoint.identity;
   const isMe = (uri: Uri): boolean => uri.kind === 'sip' && identity.isLocalAddress(uri.host, uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060));
@@ -116,6 +128,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       }
     } else if (!initial) {
       calls.inDialog(r.callId, r.method);
+      dialogs.inDialog(r);
+      if (r.method === 'BYE') anchor?.end(r.callId, 'bye');
     }
 
     // Where does it go? A remaining Route decides the next hop (§16.4 / §16.6 step 7); an
@@ -154,8 +168,22 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     }
 
     if (r.method === 'ACK') {
+      await anchor?.ack(r, req.rx.source);
       for (const t of targets) if (t.destination !== undefined) await forwarder.sendStateless(r, receivedUri, t.destination);
       return true;
+    }
+    // Media: the offer in an INVITE or UPDATE goes through the relay (per the route's or the
+    // configured mode); the answer is caught in the response below.
+    let offer: OfferState | undefined;
+    const mediaMethod = r.method === 'INVITE' || r.method === 'UPDATE';
+    if (anchor !== undefined && mediaMethod && (initial ? anchorWanted(rule, req, targets) : anchor.has(r.callId))) {
+      const m = await anchor.request(r, req.rx.source);
+      if (!m.ok) {
+        if (initial && r.method === 'INVITE') calls.response(r.callId, m.status);
+        const headers: Array<[string, string]> = m.warning === undefined ? [] : [['Warning', warningValue(req.rx.local.host, m.warning)]];
+        return answer(req, m.status, m.reason, headers);
+      }
+      offer = m.state;
     }
     const plan = {
       request: r,
@@ -168,6 +196,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     let index = 0;
     const id = req.transactionId;
     const tracked = view !== undefined && r.method === 'INVITE';
+    let answeredBy: Target['destination'];
+    let mediaChain: Promise<void> = Promise.resolve();
     const branchView = (t: Target): { uri: string; destination: string | undefined } => ({
       uri: t.uri.toString(),
       destination: t.destination === undefined ? undefined : `${t.destination.transport}:${t.destination.host}:${t.destination.port}`,
@@ -176,8 +206,19 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       clock: o.clock,
       timerCMs: o.timerCMs ?? 180_000,
       respond: (res) => {
-        if (tracked) calls.response(r.callId, res.status);
-        req.send(res);
+        const forward = (): void => {
+          if (tracked) calls.response(r.callId, res.status);
+          if (tracked && res.status >= 200 && res.status < 300 && plan.recordRoute) {
+            const source = req.rx.connectionId === undefined ? req.rx.source : { ...req.rx.source, connectionId: req.rx.connectionId };
+            dialogs.confirmed(r, source, res, answeredBy);
+          }
+          if (tracked && res.status >= 300) anchor?.end(r.callId, `final ${res.status}`);
+          req.send(res);
+        };
+        if (offer === undefined || anchor === undefined) return forward();
+        // Responses keep their order while their SDP is being anchored.
+        const state = offer;
+        mediaChain = mediaChain.then(() => anchor.response(r, state, res)).then(forward, forward);
       },
       startBranch: (target, events) => {
         let extra: Readonly<Record<string, string>> | undefined;
@@ -187,10 +228,14 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
           extra = d?.headers;
         }
         const v = view;
-        const observed =
-          v === undefined || policy.hooks.onReply === undefined
-            ? events
-            : { ...events, response: (res: SipResponse) => (router.reply(policy, v, { status: res.status, reason: res.reason, branch: branchView(target) }), events.response(res)) };
+        const observed = {
+          ...events,
+          response: (res: SipResponse): void => {
+            if (res.status >= 200 && res.status < 300 && answeredBy === undefined) answeredBy = target.destination;
+            if (v !== undefined && policy.hooks.onReply !== undefined) router.reply(policy, v, { status: res.status, reason: res.reason, branch: branchView(target) });
+            events.response(res);
+          },
+        };
         return forwarder.startBranch(extra === undefined ? plan : { ...plan, extraHeaders: extra }, target, index++, observed);
       },
       finished: () => void (id !== undefined && contexts.delete(id)),
@@ -199,6 +244,17 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     if (id !== undefined) contexts.set(id, ctx);
     ctx.start();
     return true;
+  }
+
+  /** Anchor media for a new call? The route's mode wins over the configured one. */
+  function anchorWanted(rule: RouteRule | undefined, req: IncomingRequest, targets: readonly Target[]): boolean {
+    const mode = rule?.media ?? o.mediaMode ?? 'always';
+    if (mode === 'never') return false;
+    if (mode === 'always') return true;
+    // 'nat': the caller's Via does not name the address it sent from, or a callee is reached
+    // through a pinhole or flow rather than its Contact.
+    const callerNat = req.request.topVia.host !== req.rx.source.host;
+    return callerNat || targets.some((t) => t.destination !== undefined && t.routes === undefined);
   }
 
   /** 'answered' when a 407/403/400 went out, 'consumed' (with the user) when credentials were ours. */
@@ -322,6 +378,12 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     onRequest,
     onStrayResponse: (res: IncomingResponse) => forwarder.forwardStrayResponse(res.response, isOurVia),
     calls,
+    terminate(callId: string, reason: string): boolean {
+      const sent = dialogs.terminate(callId, reason);
+      anchor?.end(callId, reason);
+      calls.terminated(callId, reason);
+      return sent;
+    },
     async stop() {
       calls.stop();
     },

@@ -42,6 +42,7 @@ export function rulesOf(routing: RoutingConfig): RouteRule[] {
     },
     action: toAction(r.action),
     ...(r.on_failure === undefined ? {} : { onFailure: { codes: [...r.on_failure.codes], action: toAction(r.on_failure.action) } }),
+    ...(r.media === undefined ? {} : { media: r.media }),
   }));
 }
 

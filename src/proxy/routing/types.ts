@@ -88,6 +88,8 @@ export interface RouteRule {
   readonly action: RouteAction;
   /** Failure route of this rule: when the final status is one of `codes`, take `action`. */
   readonly onFailure?: { readonly codes: readonly number[]; readonly action: RouteAction };
+  /** Media anchoring for calls this rule routes (default: the `media.mode` of the config). */
+  readonly media?: 'always' | 'nat' | 'never';
 }
 
 export interface Trunk {

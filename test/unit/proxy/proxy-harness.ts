@@ -36,7 +36,7 @@ export function phone(net: LoopNetwork, addr: NetAddress, publicAddress?: NetAdd
   };
 }
 
-export type HarnessOptions = { trusted?: boolean } & Partial<Pick<ProxyOptions, 'router' | 'callPolicy' | 'onAuthEvent' | 'guestCalls'>>;
+export type HarnessOptions = { trusted?: boolean } & Partial<Pick<ProxyOptions, 'router' | 'callPolicy' | 'onAuthEvent' | 'guestCalls' | 'media' | 'mediaMode'>>;
 
 export async function setup(opts: HarnessOptions = {}) {
   const clock = new ManualClock(0, Date.UTC(2026, 10, 21));

@@ -55,6 +55,7 @@ const route = z
       .default({}),
     action,
     on_failure: z.object({ codes: z.array(status).min(1), action }).strict().optional(),
+    media: z.enum(['always', 'nat', 'never']).optional(),
   })
   .strict();
 
@@ -106,6 +107,7 @@ routing:
   #     # redirect: true # 302 with the user's contacts (or a list of URIs)
   #     # reject: 403 # a final response …
   #     # reason: Forbidden # … with this reason phrase
+  #   media: nat # relay media for these calls: always, nat (only when a party is behind NAT), never; default media.mode
   #   on_failure: # failure route
   #     codes: [486, 408, 480] # final statuses that trigger it
   #     action: { forward: 'sip:voicemail@127.0.0.1:5080' } # what to do then
