@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\nproxy:\n  trusted: [127.0.0.0/8]\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
+printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 

@@ -60,6 +60,10 @@ export class RegistrarDeployment {
       '--listen', `udp:${DOMAIN}:${port}`,
       '--listen', `tcp:${DOMAIN}:${port}`,
       '--domain', DOMAIN,
+      // Peers here fail authentication on purpose (wrong passwords, stale nonces) and load
+      // the server from loopback: loopback is allow-listed (never banned, still challenged).
+      // Bans and flood limits have their own tests (test/interop/security-*.test.ts).
+      '--allow', '127.0.0.0/8',
     ];
     const child = spawn(process.execPath, args, { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
     const p = new RegistrarProcess(new ServerProcess(child, { sip: port, tls: 0 }, this.dataDir, args));

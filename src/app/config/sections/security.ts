@@ -20,8 +20,8 @@ const bansSchema = section({
 
 const floodSchema = section({
   enabled: z.boolean().default(true),
-  rate: positiveInt('rate').default(30),
-  burst: positiveInt('burst').default(60),
+  rate: positiveInt('rate').default(200),
+  burst: positiveInt('burst').default(400),
   ban_after: nonNegativeInt('ban_after').default(5),
 }).default({});
 
@@ -80,11 +80,11 @@ security:
     ban_time: 3600 # seconds a ban lasts (also for flood and scanner bans)
     sync_interval: 1 # seconds between checks for bans added by "switchboard ban" or another node
   flood: # per-source request rate (Kamailio pike), before parsing
-    enabled: true
-    rate: 30 # packets per second allowed on average from one address
-    burst: 60 # packets allowed at once above the average
+    enabled: true # false turns the per-source limit off
+    rate: 200 # packets per second allowed on average from one address (responses count too)
+    burst: 400 # packets allowed at once above the average
     ban_after: 5 # seconds of sustained excess before the address is banned (0: at once)
-  scanners:
+  scanners: # scanner hygiene: attack tools known by their User-Agent
     user_agents: [${DEFAULT_BLOCKED_USER_AGENTS.join(', ')}] # User-Agent substrings refused with 403 (case-insensitive)
     ban: true # also ban the address at once
   overload: # new requests get 503 + Retry-After while the server is saturated; calls in progress continue
@@ -99,9 +99,12 @@ security:
     max_calls_per_minute: 30 # per user; 0: no limit
     blocked_prefixes: [] # dialled prefixes nobody may call, e.g. ['0900']
     restricted_prefixes: # dialled prefixes that need a permission
-      - { prefix: '00', permission: international }
-      - { prefix: '+', permission: international }
-      - { prefix: '0900', permission: premium }
+      - prefix: '00' # digits, optionally after +
+        permission: international # what a user needs in permissions to dial it
+      - prefix: '+'
+        permission: international
+      - prefix: '0900'
+        permission: premium
     permissions: {} # user → permissions, e.g. { alice: [international] }
 `,
 );
