@@ -8,6 +8,7 @@ import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import type { ReloadConfig } from './cli/start-deps.js';
 import { createAdmin } from './wiring/admin.js';
+import { createMedia } from './wiring/media.js';
 import { createRegistration } from './wiring/registration.js';
 import { createRoutingService } from './wiring/routing.js';
 import { createSecurity } from './wiring/security.js';
@@ -30,11 +31,26 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
   };
   // Security first: bans are loaded before the first packet; its modules run before the others.
   const security = createSecurity(config, logger);
+  // The media relay (and its ng control listener), started before the proxy that uses it.
+  const media = createMedia(config, logger);
   const registration = createRegistration(config, logger, undefined, {
     router: routing.router,
     callPolicy: security.callPolicy,
     onAuthEvent: security.onAuthEvent,
+    media: () => media.sessions(),
   });
+  const mediaTimeouts: Component = {
+    name: 'media-timeouts',
+    async start() {
+      // No RTP for media.timeout seconds: the call is torn down with BYE on both legs.
+      media.sessions().onTimeout((callId, reason) => {
+        const sent = registration.terminate(callId, `media timeout: ${reason}`);
+        logger.warn({ callId, reason, byeSent: sent }, 'call ended: no media');
+        if (!sent) void media.sessions().delete(callId, 'media timeout');
+      });
+    },
+    async stop() {},
+  };
   const sip = await createSipCore(config, logger, [...security.modules, registration.registrarModule, registration.proxyModule], undefined, { admit: security.admit });
   security.attachTransport(sip.transport);
   const admin = createAdmin(config, logger, {
@@ -50,5 +66,5 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
       },
     ],
   });
-  return [routingComponent, security, registration, sip, admin];
+  return [routingComponent, security, media, mediaTimeouts, registration, sip, admin];
 }

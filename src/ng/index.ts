@@ -41,3 +41,4 @@ export { callStatsEntries, sumTotals } from './ng-stats-format.js';
 export { NgCookieCache, type NgCookieCacheOptions } from './ng-cookie-cache.js';
 export { NgProtocol, type NgProtocolOptions, errorReply } from './ng-protocol.js';
 export { NgServer, type NgServerOptions } from './node/ng-server.js';
+export { MediaSessionNgBackend, type MediaSessionNgBackendOptions, ngCallStats } from './media-session-backend.js';

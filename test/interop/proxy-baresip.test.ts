@@ -88,8 +88,8 @@ test('baresip alice calls baresip bob through the proxy: 407 answered, call esta
   assert.ok(ack !== undefined, `bob got no ACK\n${explain()}`);
   assert.match(header(ack, 'via')[0] ?? '', new RegExp(`^SIP/2\\.0/UDP ${proxy.replace(/\./g, '\\.')};`), explain());
 
-  // Media flows end to end (not through the proxy): both phones see RTP from the other,
-  // which shows the SDP offer and answer crossed the proxy intact.
+  // Media flows (through the relay, media.mode defaults to always): both phones see RTP from
+  // the other side, which shows the SDP offer and answer crossed the proxy usable.
   const [aliceRtp, bobRtp] = await Promise.all([alice.waitEvent('CALL_RTPESTAB', 5000), bob.waitEvent('CALL_RTPESTAB', 5000)]);
   assert.ok(aliceRtp !== undefined && bobRtp !== undefined, `no RTP between the phones\n${explain()}`);
   await new Promise((r) => setTimeout(r, HOLD_MS));

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { BARESIP_MODULE_PATH } from './baresip.js';
 import type { Target } from './sip-client.js';
 
-export const PHONE_MODULES = ['account.so', 'menu.so', 'ctrl_tcp.so', 'g711.so', 'aufile.so', 'aubridge.so'] as const;
+// g711 before account: an account's audio_codecs are looked up when the account loads.
+export const PHONE_MODULES = ['g711.so', 'account.so', 'menu.so', 'ctrl_tcp.so', 'aufile.so', 'aubridge.so'] as const;
 
 export interface PhoneOptions {
   user: string;
@@ -26,6 +27,12 @@ export interface PhoneOptions {
   /** RTP port range start (baresip takes `rtp_ports START-START+9`). */
   rtpPort: number;
   answerAuto: boolean;
+  /** Frequency of the microphone's test tone (default 440 Hz). */
+  toneHz?: number;
+  /** Record each call's audio as WAV files here (sndfile.so: `*-dec.wav` is what was heard). */
+  recordDir?: string;
+  /** Restrict the account's codecs, e.g. ['pcma'] (baresip `audio_codecs`). */
+  codecs?: readonly string[];
 }
 
 /** One event or command response from ctrl_tcp. */
@@ -87,15 +94,17 @@ export class BaresipPhone {
     const dir = mkdtempSync(join(tmpdir(), 'switchboard-phone-'));
     const wav = join(dir, 'mic.wav');
     // Longer than any call here: aufile ends the call's audio at the end of the file.
-    writeFileSync(wav, sineWav(30));
+    writeFileSync(wav, sineWav(30, o.toneHz ?? 440));
     const aor = `sip:${o.user}@${o.registrar.host}:${o.registrar.port};transport=udp`;
-    writeFileSync(join(dir, 'accounts'), `<${aor}>;auth_pass=${o.password};regint=60;answermode=${o.answerAuto ? 'auto' : 'manual'}\n`);
+    const codecs = o.codecs === undefined ? '' : `;audio_codecs=${o.codecs.join(',')}`;
+    writeFileSync(join(dir, 'accounts'), `<${aor}>;auth_pass=${o.password};regint=60;answermode=${o.answerAuto ? 'auto' : 'manual'}${codecs}\n`);
     writeFileSync(
       join(dir, 'config'),
       [
         `sip_listen 127.0.0.1:${o.sipPort}`,
         `module_path ${BARESIP_MODULE_PATH}`,
         ...PHONE_MODULES.map((m) => `module ${m}`),
+        ...(o.recordDir === undefined ? [] : ['module sndfile.so', `snd_path ${o.recordDir}`]),
         `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`,
         `audio_source aufile,${wav}`,
         'audio_player aubridge,speaker',

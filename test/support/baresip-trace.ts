@@ -12,6 +12,8 @@ export interface TracedMessage {
   startLine: string;
   /** Header names lower-cased (compact forms expanded), values as written, in order. */
   headers: Array<[string, string]>;
+  /** The body (e.g. SDP), lines joined with CRLF; '' when there is none. */
+  body: string;
 }
 
 // RFC 3261 §7.3.3: compact forms of header field names.
@@ -32,14 +34,17 @@ export function tracedMessages(stdout: string, ownPort: number): TracedMessage[]
     const startLine = (lines[addr + 1] ?? '').trim();
     if (!/^(?:SIP\/2\.0 \d{3}|[A-Z]+ \S+ SIP\/2\.0)/.test(startLine)) continue;
     const headers: Array<[string, string]> = [];
-    for (const line of lines.slice(addr + 2)) {
+    const rest = lines.slice(addr + 2);
+    const blank = rest.findIndex((l) => l.trim() === '');
+    const bodyText = blank < 0 ? '' : rest.slice(blank + 1).join('\r\n').trim();
+    for (const line of rest) {
       if (line.trim() === '') break;
       const colon = line.indexOf(':');
       if (colon <= 0) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
       headers.push([COMPACT[name] ?? name, line.slice(colon + 1).trim()]);
     }
-    out.push({ direction: src.endsWith(`:${ownPort}`) ? 'send' : 'recv', transport, src, dst, startLine, headers });
+    out.push({ direction: src.endsWith(`:${ownPort}`) ? 'send' : 'recv', transport, src, dst, startLine, headers, body: bodyText });
   }
   return out;
 }

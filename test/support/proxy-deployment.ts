@@ -26,6 +26,8 @@ export interface ProxyConfig {
   recordRoute?: boolean;
   /** `sip.timers.t1`, ms: Timer B = 64*T1 (RFC 3261 §17.1.1.2). */
   t1?: number;
+  /** Further top-level YAML sections (e.g. `media:`), appended as they are. */
+  extraYaml?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export function proxyConfigYaml(c: ProxyConfig): string {
     LEGACY_UA_AUTH.trimEnd(),
     ...(proxy.length > 0 ? ['proxy:', ...proxy] : []),
     ...(c.t1 !== undefined ? ['sip:', '  timers:', `    t1: ${c.t1}`] : []),
+    ...(c.extraYaml !== undefined ? [c.extraYaml.trimEnd()] : []),
     '',
   ].join('\n');
 }

@@ -21,9 +21,10 @@ import { usersSection } from './sections/users.js';
 import { authSection } from './sections/auth.js';
 import { securitySection } from './sections/security.js';
 import { adminSection } from './sections/admin.js';
+import { mediaSection } from './sections/media.js';
 
 /** Top-level sections, in the order `config example` prints them. */
-export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, registrarSection, proxySection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
+export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, registrarSection, proxySection, mediaSection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
 
 type Sections = (typeof SECTIONS)[number];
 type Shape = { [S in Sections as S['key']]: S['schema'] };

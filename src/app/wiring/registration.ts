@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { type Clock, systemClock } from '../../lib/index.js';
 import { ExpiryPurger, type LocationStore } from '../../location/index.js';
-import { type AuthEvent, type CallPolicy, CallTracker, type Router, createProxyModule } from '../../proxy/index.js';
+import { type AuthEvent, type CallPolicy, CallTracker, type MediaControl, type ProxyModule, type Router, createProxyModule } from '../../proxy/index.js';
 import { NatKeepalive, createRegistrarModule } from '../../registrar/index.js';
 import { cidrMatcher } from '../config/sections/proxy.js';
 import type { Config } from '../config/index.js';
@@ -24,6 +24,8 @@ export interface Registration extends Component {
   readonly location: () => LocationStore;
   /** The calls in progress through the proxy. */
   readonly calls: CallTracker;
+  /** Ends a call from the middle (BYE to both parties), e.g. on media timeout. */
+  terminate(callId: string, reason: string): boolean;
 }
 
 /** What other components add to the proxy: routing policy, call admission, auth events. */
@@ -31,10 +33,13 @@ export interface RegistrationExtras {
   readonly router?: Router;
   readonly callPolicy?: CallPolicy;
   readonly onAuthEvent?: (event: AuthEvent) => void;
+  /** The media controller (valid once the media component has started). */
+  readonly media?: () => MediaControl;
 }
 
 export function createRegistration(config: Config, logger: Logger, clock: Clock = systemClock, extras: RegistrationExtras = {}): Registration {
   const calls = new CallTracker({ clock, onEnded: (id) => extras.callPolicy?.ended(id) });
+  let proxy: ProxyModule | undefined;
   let location: LocationStore | undefined;
   let auth: AuthServices | undefined;
   let purger: ExpiryPurger | undefined;
@@ -44,6 +49,7 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
   return {
     name: 'registration',
     calls,
+    terminate: (callId, reason) => proxy?.terminate(callId, reason) ?? false,
     location: () => {
       if (location === undefined) throw new Error('registration services not started');
       return location;
@@ -97,7 +103,7 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
     },
     proxyModule: (endpoint) => {
       if (location === undefined || auth === undefined) throw new Error('registration services not started');
-      return createProxyModule({
+      proxy = createProxyModule({
         endpoint,
         location,
         auth: auth.authenticator,
@@ -111,9 +117,12 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         ...(extras.router === undefined ? {} : { router: extras.router }),
         ...(extras.callPolicy === undefined ? {} : { callPolicy: extras.callPolicy }),
         ...(extras.onAuthEvent === undefined ? {} : { onAuthEvent: extras.onAuthEvent }),
+        // Routes may override the mode, so the controller is given even when it is 'never'.
+        ...(extras.media === undefined ? {} : { media: extras.media(), mediaMode: config.media.mode }),
         node,
         log: logger.child({ component: 'proxy' }),
       });
+      return proxy;
     },
     async start() {
       location = await openLocationStore(config, logger);
