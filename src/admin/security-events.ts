@@ -1,22 +1,10 @@
 /**
- * The security module's diagnostics channel and ban list, as the admin API sees them. The
- * channel is subscribed by name so this folder does not depend on the security module.
+ * The security layer's events and ban list as the admin API sees them: the channel and the
+ * event type come from src/security; the ban view is the admin's own shape.
  */
-import diagnostics from 'node:diagnostics_channel';
+import type { SecurityEvent } from '../security/index.js';
 
-export const SECURITY_CHANNEL = 'switchboard:security';
-
-export type SecurityEventKind = 'auth-failed' | 'banned' | 'unbanned' | 'flood' | 'fraud-limit' | 'acl-denied' | 'scanner-blocked' | 'overload';
-
-export interface SecurityEvent {
-  readonly kind: SecurityEventKind;
-  /** The packet source (IP), when known. */
-  readonly source?: string;
-  readonly user?: string;
-  readonly reason: string;
-  /** Wall-clock ms since the epoch. */
-  readonly timestamp: number;
-}
+export { SECURITY_CHANNEL, type SecurityEvent, type SecurityEventKind } from '../security/index.js';
 
 /** Kinds that mean a packet or request was dropped before reaching the SIP core's logic. */
 export const DROP_KINDS: ReadonlySet<string> = new Set(['flood', 'acl-denied', 'scanner-blocked', 'overload']);
@@ -34,8 +22,6 @@ export interface BanInfo {
 export interface BanSource {
   list(): Promise<BanInfo[]>;
 }
-
-export const securityChannel = diagnostics.channel(SECURITY_CHANNEL);
 
 /** Narrows a channel message to a SecurityEvent (publishers outside this folder). */
 export function isSecurityEvent(m: unknown): m is SecurityEvent {

@@ -5,3 +5,4 @@ export { MemoryLocationStore, type MemoryLocationData } from './memory-store.js'
 export { SqliteLocationStore, type SqliteLocationStoreOptions } from './sqlite-store.js';
 export { RedisLocationStore, type RedisLocationStoreOptions } from './redis-store.js';
 export { ExpiryPurger, type ExpiryPurgerOptions } from './expiry-purger.js';
+export { connectRedis, type RedisConnectOptions } from './redis-connect.js';

@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Binding, BindingChange, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
-import { COMPARE_AND_SET_LUA, type RedisKeys, redactRedisUrl, redisKeys } from './redis-keys.js';
+import { COMPARE_AND_SET_LUA, type RedisKeys, redisKeys } from './redis-keys.js';
+import { connectRedis } from './redis-connect.js';
 
 const BACKEND = 'redis';
 /** AORs fetched per round trip by list(), count() and purgeExpired(). */
@@ -56,32 +57,9 @@ export class RedisLocationStore implements LocationStore {
 
   /** Connects (failing with a LocationStoreError when Redis cannot be reached) and returns the store. */
   static async open(options: RedisLocationStoreOptions): Promise<RedisLocationStore> {
-    let lastError: Error | undefined;
-    const client = new Redis(options.url, {
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      connectTimeout: 5000,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      // While disconnected a command waits for one reconnection, then fails: a REGISTER gets
-      // an error response quickly instead of hanging on an outage.
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-      // ioredis arms this timer even for a socket that never connected; the default 2 s
-      // would hold the process open after a failed open() or close().
-      disconnectTimeout: 200,
-    });
-    // Without a listener ioredis would report every connection error on the console.
-    client.on('error', (e: Error) => {
-      lastError = e;
-      options.onConnectionError?.(e);
-    });
-    try {
-      await client.connect();
-    } catch (e) {
-      client.disconnect();
-      const why = lastError?.message ?? describeError(e);
-      throw new LocationStoreError(BACKEND, `cannot connect to ${redactRedisUrl(options.url)}: ${why}`, { cause: lastError ?? e });
-    }
+    const c = await connectRedis(options);
+    if (!c.ok) throw new LocationStoreError(BACKEND, c.reason, { cause: c.cause });
+    const client = c.client;
     return new RedisLocationStore(client, options);
   }
 

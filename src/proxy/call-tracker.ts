@@ -29,9 +29,15 @@ export class CallTracker implements CallSource {
   private readonly calls = new Map<string, Tracked>();
   private sweepTimer: TimerHandle | undefined;
   private readonly maxSilentMs: number;
+  private readonly endListeners: ((callId: string) => void)[] = [];
 
   constructor(private readonly o: CallTrackerOptions) {
     this.maxSilentMs = o.maxSilentMs ?? 2 * 3600_000;
+  }
+
+  /** Also tells `listener` when a call leaves the list (after the `onEnded` option). */
+  onEnd(listener: (callId: string) => void): void {
+    this.endListeners.push(listener);
   }
 
   list(): CallInfo[] {
@@ -70,7 +76,7 @@ export class CallTracker implements CallSource {
     } else if (c.info.state !== 'up') {
       this.calls.delete(callId);
       publishCall(() => ({ kind: 'failed', call: c.info, timestamp: wall, status }));
-      this.o.onEnded?.(callId);
+      this.ended(callId);
     }
   }
 
@@ -93,7 +99,12 @@ export class CallTracker implements CallSource {
     const wall = this.o.clock.wallNow();
     const durationMs = c.answeredNow === undefined ? 0 : this.o.clock.now() - c.answeredNow;
     publishCall(() => ({ kind: 'ended', call: c.info, timestamp: wall, durationMs, reason }));
-    this.o.onEnded?.(c.info.callId);
+    this.ended(c.info.callId);
+  }
+
+  private ended(callId: string): void {
+    this.o.onEnded?.(callId);
+    for (const l of this.endListeners) l(callId);
   }
 
   private setState(c: Tracked, state: CallState): void {

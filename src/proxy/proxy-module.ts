@@ -88,6 +88,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
   const isTrusted = (ip: string): boolean => o.isTrusted(ip) || router.trunkFromSource(ip) !== undefined;
   const anchor = o.media === undefined ? undefined : new MediaAnchor(o.media, o.log);
   const dialogs = new DialogTerminator(o.endpoint);
+  // A call forgotten by the tracker (its BYE never passed here) is forgotten here too.
+  calls.onEnd((callId) => dialogs.forget(callId));
   const contexts = new Map<string, ResponseContext>();
   const identity = o.endpoint.identity;
   const isMe = (uri: Uri): boolean => uri.kind === 'sip' && identity.isLocalAddress(uri.host, uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060));

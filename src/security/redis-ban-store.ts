@@ -5,6 +5,7 @@
  * Each change is one MULTI, so a node that sees a new revision also sees the change.
  */
 import { Redis } from 'ioredis';
+import { connectRedis } from '../location/index.js';
 import { type Ban, type BanStore, BanStoreError, byAddress, decodeBan, encodeBan, isActive } from './ban-store.js';
 
 export interface RedisBanStoreOptions {
@@ -21,25 +22,9 @@ export class RedisBanStore implements BanStore {
   private readonly rev: string;
 
   static async open(options: RedisBanStoreOptions): Promise<RedisBanStore> {
-    let lastError: Error | undefined;
-    const client = new Redis(options.url, {
-      lazyConnect: true,
-      connectTimeout: 5000,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times) => Math.min(100 * times, 2000),
-      disconnectTimeout: 200,
-    });
-    client.on('error', (e: Error) => {
-      lastError = e;
-      options.onConnectionError?.(e);
-    });
-    try {
-      await client.connect();
-    } catch (e) {
-      client.disconnect();
-      throw new BanStoreError('redis', `cannot connect: ${lastError?.message ?? (e instanceof Error ? e.message : String(e))}`, { cause: lastError ?? e });
-    }
+    const c = await connectRedis(options);
+    if (!c.ok) throw new BanStoreError('redis', c.reason, { cause: c.cause });
+    const client = c.client;
     return new RedisBanStore(client, options.keyPrefix ?? 'sb:');
   }
 

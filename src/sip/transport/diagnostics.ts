@@ -6,7 +6,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { SipMessage } from '../message/index.js';
-import type { NetAddress } from './types.js';
+import type { Destination, NetAddress, ReceivedContext, SendResult } from './types.js';
 
 export const SIP_MESSAGE_CHANNEL = 'switchboard:sip:message';
 
@@ -27,6 +27,31 @@ export interface SipWireEvent {
 
 export const sipMessageChannel = diagnostics.channel(SIP_MESSAGE_CHANNEL);
 
-export function publishWire(event: () => SipWireEvent): void {
-  if (sipMessageChannel.hasSubscribers) sipMessageChannel.publish(event());
+
+/** A message that arrived (parsed, or undefined when it did not parse). */
+export function publishReceived(bytes: Buffer, message: SipMessage | undefined, ctx: ReceivedContext): void {
+  if (!sipMessageChannel.hasSubscribers) return;
+  sipMessageChannel.publish({
+    direction: 'in',
+    bytes,
+    message,
+    remote: ctx.source,
+    local: ctx.local,
+    ...(ctx.connectionId === undefined ? {} : { connectionId: ctx.connectionId }),
+    timestamp: Date.now(),
+  } satisfies SipWireEvent);
+}
+
+/** A message that was sent (only successful sends are published). */
+export function publishSent(message: SipMessage, bytes: Buffer, dest: Destination, r: SendResult): void {
+  if (!r.ok || !sipMessageChannel.hasSubscribers) return;
+  sipMessageChannel.publish({
+    direction: 'out',
+    bytes,
+    message,
+    remote: { transport: dest.transport, host: dest.host, port: dest.port },
+    local: r.local,
+    ...(r.connectionId === undefined ? {} : { connectionId: r.connectionId }),
+    timestamp: Date.now(),
+  } satisfies SipWireEvent);
 }

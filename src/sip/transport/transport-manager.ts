@@ -23,7 +23,7 @@ import type {
 import { isUdpKeepAlive } from './udp-keepalive.js';
 import { stunBindingResponse } from './stun-keepalive.js';
 import { stampReceived } from './response-route.js';
-import { publishWire } from './diagnostics.js';
+import { publishReceived, publishSent } from './diagnostics.js';
 
 export interface TransportManagerOptions {
   readonly listeners: readonly ListenerSpec[];
@@ -185,17 +185,7 @@ export class TransportManager implements SipTransport {
   /** Publishes a sent message on the diagnostics channel once the send succeeded. */
   private async traced(message: SipMessage, bytes: Buffer, dest: Destination, sending: Promise<SendResult>): Promise<SendResult> {
     const r = await sending;
-    if (r.ok) {
-      publishWire(() => ({
-        direction: 'out',
-        bytes,
-        message,
-        remote: { transport: dest.transport, host: dest.host, port: dest.port },
-        local: r.local,
-        ...(r.connectionId === undefined ? {} : { connectionId: r.connectionId }),
-        timestamp: Date.now(),
-      }));
-    }
+    publishSent(message, bytes, dest, r);
     return r;
   }
 
@@ -377,15 +367,7 @@ export class TransportManager implements SipTransport {
     const user = this.user;
     if (user === undefined) return;
     const r = parse(bytes, { datagram, maxMessageSize: this.maxMessageSize });
-    publishWire(() => ({
-      direction: 'in',
-      bytes,
-      message: r.ok ? r.message : undefined,
-      remote: ctx.source,
-      local: ctx.local,
-      ...(ctx.connectionId === undefined ? {} : { connectionId: ctx.connectionId }),
-      timestamp: Date.now(),
-    }));
+    publishReceived(bytes, r.ok ? r.message : undefined, ctx);
     if (!r.ok) {
       user.onInvalid(r.partial === undefined ? { ...ctx, error: r.error, bytes } : { ...ctx, error: r.error, partial: r.partial, bytes });
       return;

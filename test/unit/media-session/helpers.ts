@@ -1,8 +1,8 @@
 /** Phones made of real UDP sockets on 127.0.0.1, SDP builders and RTP packets for the tests. */
-import { createSocket, type Socket } from 'node:dgram';
 import type { Clock } from '../../../src/lib/index.js';
 import { MediaRelay } from '../../../src/media/index.js';
 import { MediaSessions, type MediaSessionsOptions } from '../../../src/media-session/index.js';
+import { endpoint } from '../media/helpers.js';
 
 export interface Phone {
   readonly port: number;
@@ -13,37 +13,17 @@ export interface Phone {
   close(): Promise<void>;
 }
 
-/** A phone's RTP socket on an even port with its RTCP partner not bound (RTP only). */
+/** A phone's RTP socket (RTP only): the relay tests' endpoint, with the payloads it got. */
 export async function phone(): Promise<Phone> {
-  const socket: Socket = createSocket('udp4');
-  const received: Buffer[] = [];
-  const waiters: (() => void)[] = [];
-  socket.on('message', (data) => {
-    received.push(data);
-    for (const w of waiters.splice(0)) w();
-  });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  const e = await endpoint();
   return {
-    port: socket.address().port,
-    received,
-    waitFor(count, ms = 2000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} packets (got ${received.length})`)), ms);
-        const check = (): void => {
-          if (received.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          } else waiters.push(check);
-        };
-        check();
-      });
+    port: e.port,
+    get received() {
+      return e.received.map((r) => r.data);
     },
-    send(data, port) {
-      return new Promise((resolve, reject) => socket.send(data, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
-    },
-    close() {
-      return new Promise((r) => socket.close(() => r()));
-    },
+    waitFor: (count, ms) => e.waitFor(count, ms),
+    send: (data, port) => e.send(data, port),
+    close: () => e.close(),
   };
 }
 

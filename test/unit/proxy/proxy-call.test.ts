@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { answerChallenge } from '../../../src/auth/index.js';
 import { createResponse } from '../../../src/sip/message/index.js';
-import { ALICE, PROXY, setup } from './proxy-harness.js';
+import { ALICE, PROXY, inDialog, setup } from './proxy-harness.js';
 
 describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
   it('challenges a domain user with 407, then forwards to the NATed contact with Record-Route', async () => {
@@ -43,20 +43,6 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     assert.equal(got200.vias.length, 1, 'the proxy removed its Via');
     assert.equal(got200.header('record-route'), '<sip:192.0.2.1:5060;lr>');
     // Alice's ACK and BYE: Request-URI = bob's Contact, Route = the Record-Route.
-    const inDialog = (method: string, cseq: number, branch: string) =>
-      [
-        `${method} sip:bob@10.0.0.20:5060 SIP/2.0`,
-        `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=${branch};rport`,
-        'Max-Forwards: 70',
-        'Route: <sip:192.0.2.1:5060;lr>',
-        'From: "Alice" <sip:alice@example.com>;tag=alice1',
-        'To: <sip:bob@example.com>;tag=bob1',
-        'Call-ID: call-1@alice',
-        `CSeq: ${cseq} ${method}`,
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
     await s.send(ALICE, inDialog('ACK', 1, 'z9hG4bK-ack1'));
     await s.send(ALICE, inDialog('BYE', 2, 'z9hG4bK-bye1'));
     const ack = s.bob.requests('ACK')[0];

@@ -36,6 +36,26 @@ export function phone(net: LoopNetwork, addr: NetAddress, publicAddress?: NetAdd
   };
 }
 
+/**
+ * Alice's request inside the call's dialog (tags alice1/bob1), sent to bob's contact along the
+ * proxy's Record-Route.
+ */
+export function inDialog(method: string, cseq: number, branch: string): string {
+  return [
+    `${method} sip:bob@10.0.0.20:5060 SIP/2.0`,
+    `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=${branch};rport`,
+    'Max-Forwards: 70',
+    `Route: <sip:${PROXY.host}:${PROXY.port};lr>`,
+    'From: "Alice" <sip:alice@example.com>;tag=alice1',
+    'To: <sip:bob@example.com>;tag=bob1',
+    'Call-ID: call-1@alice',
+    `CSeq: ${cseq} ${method}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
 export type HarnessOptions = { trusted?: boolean } & Partial<Pick<ProxyOptions, 'router' | 'callPolicy' | 'onAuthEvent' | 'guestCalls' | 'media' | 'mediaMode'>>;
 
 export async function setup(opts: HarnessOptions = {}) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MediaControl, MediaResult } from '../../../src/proxy/index.js';
 import { createResponse } from '../../../src/sip/message/index.js';
-import { ALICE, PROXY, setup } from './proxy-harness.js';
+import { ALICE, PROXY, inDialog, setup } from './proxy-harness.js';
 
 const SDP = (who: string, port: number) => `v=0\r\no=${who} 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
 
@@ -50,19 +50,7 @@ describe('proxy: media anchoring (rtpengine-style offer/answer)', () => {
     assert.ok(ok);
     assert.match(ok.body.toString(), /m=audio 30002 /, 'alice sees the relay port');
     assert.equal(ok.header('content-length'), String(ok.body.length));
-    const bye = [
-      'BYE sip:bob@10.0.0.20:5060 SIP/2.0',
-      `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=z9hG4bK-bye;rport`,
-      'Max-Forwards: 70',
-      `Route: <sip:${PROXY.host}:${PROXY.port};lr>`,
-      'From: <sip:alice@example.com>;tag=alice1',
-      'To: <sip:bob@example.com>;tag=bob1',
-      'Call-ID: call-1@alice',
-      'CSeq: 2 BYE',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
+    const bye = inDialog('BYE', 2, 'z9hG4bK-bye');
     await s.send(ALICE, bye);
     assert.deepEqual(media.log, ['offer alice1', 'answer alice1->bob1', 'delete bye']);
   });
@@ -101,19 +89,7 @@ describe('proxy: media anchoring (rtpengine-style offer/answer)', () => {
     await s.bob.t.send(createResponse(inv, 200, { toTag: 'bob1', headers: [['Contact', '<sip:bob@10.0.0.20:5060>']], body: SDP('bob', 5000), contentType: 'application/sdp' }), PROXY);
     await s.flush();
     assert.match(s.alice.responses(200)[0].body.toString(), /m=audio 30000 /);
-    const ack = [
-      'ACK sip:bob@10.0.0.20:5060 SIP/2.0',
-      `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=z9hG4bK-ack;rport`,
-      'Max-Forwards: 70',
-      `Route: <sip:${PROXY.host}:${PROXY.port};lr>`,
-      'From: <sip:alice@example.com>;tag=alice1',
-      'To: <sip:bob@example.com>;tag=bob1',
-      'Call-ID: call-1@alice',
-      'CSeq: 1 ACK',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
+    const ack = inDialog('ACK', 1, 'z9hG4bK-ack');
     await s.send(ALICE, withSdp(ack, SDP('alice', 4000)));
     const gotAck = s.bob.requests('ACK')[0];
     assert.ok(gotAck);

@@ -9,7 +9,7 @@ import { type CallAttempt, type CallEvent, CALL_CHANNEL, type RoutingPolicy, Rou
 import { createResponse } from '../../../src/sip/message/index.js';
 import type { NetAddress } from '../../../src/sip/transport/index.js';
 import diagnostics from 'node:diagnostics_channel';
-import { ALICE, PROXY, phone, setup } from './proxy-harness.js';
+import { ALICE, PROXY, inDialog, phone, setup } from './proxy-harness.js';
 
 const VM: NetAddress = { transport: 'udp', host: '192.0.2.50', port: 5080 };
 const TRUNK: NetAddress = { transport: 'udp', host: '198.51.100.77', port: 5060 };
@@ -215,19 +215,7 @@ describe('proxy: guest calls, call policy and the call list', () => {
       await s.bob.t.send(createResponse(inv, 200, { toTag: 'b', headers: [['Contact', '<sip:bob@10.0.0.20:5060>']] }), PROXY);
       await s.flush();
       assert.equal(s.proxy.calls.list()[0]?.state, 'up');
-      const bye = [
-        'BYE sip:bob@10.0.0.20:5060 SIP/2.0',
-        `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=z9hG4bK-bye;rport`,
-        'Max-Forwards: 70',
-        `Route: <sip:${PROXY.host}:${PROXY.port};lr>`,
-        'From: <sip:alice@example.com>;tag=alice1',
-        'To: <sip:bob@example.com>;tag=b',
-        'Call-ID: call-1@alice',
-        'CSeq: 2 BYE',
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
+      const bye = inDialog('BYE', 2, 'z9hG4bK-bye').replace('tag=bob1', 'tag=b');
       await s.send(ALICE, bye);
       assert.equal(s.proxy.calls.list().length, 0, 'gone after BYE');
       assert.deepEqual(events.map((e) => e.kind), ['started', 'ringing', 'answered', 'ended']);
