@@ -111,13 +111,12 @@ async function callWithMedia(t: TestContext, codecs: { alice?: string[]; bob?: s
     rmSync(aliceRec, { recursive: true, force: true });
     rmSync(bobRec, { recursive: true, force: true });
   });
-  const bob = BaresipPhone.start({ user: BOB.name, password: BOB.password, registrar: server.sip, answerAuto: true, toneHz: 1000, recordDir: bobRec, ...(codecs.bob ? { codecs: codecs.bob } : {}), ...(await ports()) });
+  const bob = await BaresipPhone.launch({ user: BOB.name, password: BOB.password, registrar: server.sip, answerAuto: true, toneHz: 1000, recordDir: bobRec, ...(codecs.bob ? { codecs: codecs.bob } : {}) }, ports);
   t.after(() => bob.stop());
-  const alice = BaresipPhone.start({ user: ALICE.name, password: ALICE.password, registrar: server.sip, answerAuto: false, toneHz: 440, recordDir: aliceRec, ...(codecs.alice ? { codecs: codecs.alice } : {}), ...(await ports()) });
+  const alice = await BaresipPhone.launch({ user: ALICE.name, password: ALICE.password, registrar: server.sip, answerAuto: false, toneHz: 440, recordDir: aliceRec, ...(codecs.alice ? { codecs: codecs.alice } : {}) }, ports);
   t.after(() => alice.stop());
   const explain = (): string => [`--- alice ---`, alice.stdout.slice(-6000), `--- bob ---`, bob.stdout.slice(-6000), server.outputTail(30)].join('\n');
 
-  await Promise.all([alice.connectControl(), bob.connectControl()]);
   for (const phone of [alice, bob]) assert.ok(await phone.waitRegistered(15_000), `${phone.o.user} did not register\n${explain()}`);
   const dial = await alice.command('dial', `sip:${BOB.name}@${DOMAIN}:${server.port}`);
   assert.equal(dial['ok'], true, explain());

@@ -37,6 +37,8 @@ export interface PassResult {
   probesMs: Array<number | null>;
   /** RSS after the pass and the settle. */
   rssAfter: number;
+  /** Live JS heap after the settle and a forced full GC (test/support/live-heap.ts). */
+  heapAfter: number;
   settleMs: number;
   outcomes: OutcomeRow[];
 }
@@ -46,6 +48,8 @@ export interface ProtosRunResult {
     pid: number;
     /** RSS after the OPTIONS warm-up, before any PROTOS case. */
     rssBefore: number;
+    /** Live JS heap after the warm-up and a forced full GC. */
+    heapBefore: number;
     aliveAtEnd: boolean;
     exit: ExitInfo;
     logLines: number;
@@ -94,7 +98,7 @@ export function histogram(values: Array<number | undefined>): Record<string, num
 const mib = (b: number): string => (b / 1048576).toFixed(1) + ' MiB';
 const pct = (a: number, b: number): string => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)} %`;
 
-function formatPass(p: PassResult, n: number, rssBefore: number, rssPrevious: number | undefined): string[] {
+function formatPass(p: PassResult, n: number, before: { rssBefore: number; heapBefore: number }, previous: PassResult | undefined): string[] {
   const outcomes = p.outcomes.map(decodeOutcome);
   return [
     `pass ${n}: cases ${p.send.total}, sent ${outcomes.filter((o) => o.sent).length} (truncated to one datagram: ${outcomes.filter((o) => o.truncated).length}), send errors ${p.send.sendErrors}, ${p.send.completed ? 'complete' : 'INCOMPLETE'} in ${p.send.elapsedMs} ms`,
@@ -102,15 +106,16 @@ function formatPass(p: PassResult, n: number, rssBefore: number, rssPrevious: nu
     `  teardown (CANCEL) finals: ${JSON.stringify(histogram(outcomes.map((o) => o.teardownFinal)))}`,
     `  ACKs sent ${p.send.acksSent}, unattributed responses ${p.send.unattributed}`,
     `  OPTIONS probes right after (ms): ${JSON.stringify(p.probesMs)}`,
-    `  RSS after ${p.settleMs} ms settle: ${mib(p.rssAfter)} (${pct(p.rssAfter, rssBefore)} vs warm-up${rssPrevious === undefined ? '' : `, ${pct(p.rssAfter, rssPrevious)} vs pass ${n - 1}`})`,
+    `  RSS after ${p.settleMs} ms settle: ${mib(p.rssAfter)} (${pct(p.rssAfter, before.rssBefore)} vs warm-up${previous === undefined ? '' : `, ${pct(p.rssAfter, previous.rssAfter)} vs pass ${n - 1}`})`,
+    `  live heap after GC: ${mib(p.heapAfter)} (${pct(p.heapAfter, before.heapBefore)} vs warm-up${previous === undefined ? '' : `, ${pct(p.heapAfter, previous.heapAfter)} vs pass ${n - 1}`})`,
   ];
 }
 
 /** A printable summary, one line per fact, for the test log. */
 export function formatTallies(r: ProtosRunResult): string {
   const lines = [
-    `warm-up OPTIONS answered ${r.warmup.answered}/${r.warmup.sent}; RSS after warm-up ${mib(r.server.rssBefore)}`,
-    ...r.passes.flatMap((p, i) => formatPass(p, i + 1, r.server.rssBefore, i === 0 ? undefined : r.passes[i - 1].rssAfter)),
+    `warm-up OPTIONS answered ${r.warmup.answered}/${r.warmup.sent}; RSS after warm-up ${mib(r.server.rssBefore)}, live heap after GC ${mib(r.server.heapBefore)}`,
+    ...r.passes.flatMap((p, i) => formatPass(p, i + 1, r.server, r.passes[i - 1])),
     `server alive at the end: ${r.server.aliveAtEnd}; exit on SIGTERM: ${JSON.stringify(r.server.exit)}; ${r.server.logLines} log lines`,
     'pass 1 per group (answered/dropped, INVITE finals):',
     ...r.groups.map((g) => `  ${g.group.padEnd(32)} ${String(g.answered).padStart(4)}/${String(g.dropped).padEnd(4)} ${JSON.stringify(g.statuses)}`),

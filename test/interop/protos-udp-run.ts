@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusDir, loadProtosCases, type ProtosCase } from '../support/corpus.js';
+import { inspectorUrl, liveHeapBytes } from '../support/live-heap.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { buildOptions, header, topViaBranch, udpOptions, UdpSipClient, type ReceivedResponse, type Target } from '../support/sip-client.js';
 import { tallyGroups, type CaseOutcome, type PassResult, type ProtosRunResult } from './protos-tally.js';
@@ -206,9 +207,16 @@ async function retainedRss(server: ServerProcess, samples: number): Promise<numb
 
 /** Waits past Timer J (64*T1 = 32 s for UDP, RFC 3261 §17.2.2) so that every transaction
  *  the pass created has ended, then reads the retained RSS over the last 10 s. */
-async function settle(server: ServerProcess): Promise<number> {
+async function settle(server: ServerProcess): Promise<{ rss: number; heap: number }> {
   await sleep(SETTLE_MS - 10_000);
-  return retainedRss(server, 10);
+  const rss = await retainedRss(server, 10);
+  return { rss, heap: await liveHeap(server) };
+}
+
+async function liveHeap(server: ServerProcess): Promise<number> {
+  const url = inspectorUrl(server.stderrLines);
+  if (url === undefined) throw new Error(`the server printed no inspector URL on stderr:\n${server.stderrLines.join('\n')}`);
+  return liveHeapBytes(url);
 }
 
 async function runPass(server: ServerProcess, client: UdpSipClient, cases: ProtosCase[], requestUri: string, n: number): Promise<{ pass: PassResult; outcomes: CaseOutcome[] }> {
@@ -219,15 +227,16 @@ async function runPass(server: ServerProcess, client: UdpSipClient, cases: Proto
   const aliveAfterSend = server.alive;
   const probesMs = aliveAfterSend ? await probe(server) : [];
   const t0 = Date.now();
-  const rssAfter = aliveAfterSend ? await settle(server) : NaN;
+  const { rss: rssAfter, heap: heapAfter } = aliveAfterSend ? await settle(server) : { rss: NaN, heap: NaN };
   const outcomes = [...c.outcomes.values()].sort((a, b) => a.id - b.id);
-  log(`pass ${n}: ${send.completed ? 'complete' : 'INCOMPLETE'} in ${send.elapsedMs} ms; RSS after settle ${(rssAfter / 1048576).toFixed(1)} MiB`);
+  log(`pass ${n}: ${send.completed ? 'complete' : 'INCOMPLETE'} in ${send.elapsedMs} ms; RSS after settle ${(rssAfter / 1048576).toFixed(1)} MiB, live heap ${(heapAfter / 1048576).toFixed(1)} MiB`);
   return {
     pass: {
       send: { total: cases.length, ...send, acksSent: c.acksSent, unattributed: c.unattributed },
       aliveAfterSend,
       probesMs,
       rssAfter,
+      heapAfter,
       settleMs: Date.now() - t0,
       outcomes: outcomes.map((o) => [o.id, o.sent ? 1 : 0, o.truncated ? 1 : 0, o.inviteProvisional ? 1 : 0, o.inviteFinal ?? 0, o.teardownFinal ?? 0]),
     },
@@ -236,12 +245,14 @@ async function runPass(server: ServerProcess, client: UdpSipClient, cases: Proto
 }
 
 async function main(): Promise<ProtosRunResult> {
-  const server = await startServer(undefined);
+  // The inspector (loopback, inside the namespace) is only how the live heap is read.
+  const server = await startServer(undefined, { nodeArgs: ['--inspect=127.0.0.1:0'] });
   try {
     log(`server pid ${server.pid} on udp:${server.sip.port}`);
     const warmup = await warmUp(server);
     const rssBefore = await retainedRss(server, 10);
-    log(`warm-up ${warmup.answered}/${warmup.sent} answered; RSS ${(rssBefore / 1048576).toFixed(1)} MiB`);
+    const heapBefore = await liveHeap(server);
+    log(`warm-up ${warmup.answered}/${warmup.sent} answered; RSS ${(rssBefore / 1048576).toFixed(1)} MiB, live heap ${(heapBefore / 1048576).toFixed(1)} MiB`);
 
     const client = await UdpSipClient.open();
     try {
@@ -264,7 +275,7 @@ async function main(): Promise<ProtosRunResult> {
       const pid = server.pid;
       const exit = await server.stop();
       return {
-        server: { pid, rssBefore, aliveAtEnd, exit, logLines: server.logLines.length, stderrTail: server.stderrLines.slice(-20) },
+        server: { pid, rssBefore, heapBefore, aliveAtEnd, exit, logLines: server.logLines.length, stderrTail: server.stderrLines.slice(-20) },
         warmup,
         passes,
         groups: tallyGroups(groups, firstOutcomes),

@@ -45,14 +45,13 @@ test('baresip alice calls baresip bob through the proxy: 407 answered, call esta
     for (let i = 0; i < 10; i++) taken.push(rtpPort + i);
     return { sipPort, ctrlPort, rtpPort };
   };
-  const bob = BaresipPhone.start({ user: BOB.name, password: BOB.password, registrar: server.sip, answerAuto: true, ...(await ports()) });
+  const bob = await BaresipPhone.launch({ user: BOB.name, password: BOB.password, registrar: server.sip, answerAuto: true }, ports);
   t.after(() => bob.stop());
-  const alice = BaresipPhone.start({ user: ALICE.name, password: ALICE.password, registrar: server.sip, answerAuto: false, ...(await ports()) });
+  const alice = await BaresipPhone.launch({ user: ALICE.name, password: ALICE.password, registrar: server.sip, answerAuto: false }, ports);
   t.after(() => alice.stop());
   const explain = (): string =>
     [`--- alice (${alice.eventTypes().join(', ')}) ---`, alice.stdout.slice(-8000), `--- bob (${bob.eventTypes().join(', ')}) ---`, bob.stdout.slice(-8000), server.outputTail(30)].join('\n');
 
-  await Promise.all([alice.connectControl(), bob.connectControl()]);
   for (const phone of [alice, bob]) assert.ok(await phone.waitRegistered(15_000), `${phone.o.user} did not register\n${explain()}`);
 
   const started = Date.now();

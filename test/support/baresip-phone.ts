@@ -35,6 +35,9 @@ export interface PhoneOptions {
   codecs?: readonly string[];
 }
 
+/** The options `BaresipPhone.launch` picks itself: free ports. */
+export type PhonePorts = Pick<PhoneOptions, 'sipPort' | 'ctrlPort' | 'rtpPort'>;
+
 /** One event or command response from ctrl_tcp. */
 export type CtrlMessage = Record<string, unknown>;
 
@@ -116,6 +119,25 @@ export class BaresipPhone {
     );
     const child = spawn('baresip', ['-f', dir, '-s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new BaresipPhone(child, dir, o);
+  }
+
+  /**
+   * Starts a phone on ports from `pickPorts` and connects to its ctrl_tcp. A port found free
+   * can be taken by a concurrently running test before baresip binds it; baresip then quits
+   * with "Address already in use", and the phone is started again on other ports (at most
+   * `attempts` times).
+   */
+  static async launch(o: Omit<PhoneOptions, keyof PhonePorts>, pickPorts: () => Promise<PhonePorts>, attempts = 4): Promise<BaresipPhone> {
+    for (let attempt = 1; ; attempt++) {
+      const phone = BaresipPhone.start({ ...o, ...(await pickPorts()) });
+      try {
+        await phone.connectControl();
+        return phone;
+      } catch (err) {
+        await phone.stop(2000);
+        if (attempt >= attempts || !phone.stdout.includes('Address already in use')) throw err;
+      }
+    }
   }
 
   get stdout(): string {

@@ -31,6 +31,8 @@ export interface StartOptions {
   logLevel?: string;
   /** Pick the server's ports in this range (inclusive); default DEFAULT_PORT_RANGE. */
   portRange?: readonly [number, number];
+  /** Node options before the entry point, e.g. `--inspect=127.0.0.1:0`. */
+  nodeArgs?: string[];
 }
 
 export interface ExitInfo {
@@ -233,6 +235,7 @@ export async function startServer(t: AfterHook | undefined, opts: StartOptions =
   const tls = await freePort([sip], opts.portRange);
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-interop-'));
   const args = [
+    ...(opts.nodeArgs ?? []),
     main, 'start',
     '--data', dataDir,
     '--listen', `udp:127.0.0.1:${sip}`,
