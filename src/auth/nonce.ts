@@ -8,6 +8,7 @@
  * previous run, another node — is answered `stale` and the UA retries with a local one.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { pooledRandomBytes } from '../lib/index.js';
 
 const TIME_BYTES = 8;
 const INSTANCE_BYTES = 6;
@@ -48,7 +49,7 @@ export class NonceIssuer {
     const buf = Buffer.allocUnsafe(NONCE_BYTES);
     buf.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))), 0);
     this.instance.copy(buf, TIME_BYTES);
-    randomBytes(RANDOM_BYTES - INSTANCE_BYTES).copy(buf, TIME_BYTES + INSTANCE_BYTES);
+    pooledRandomBytes(RANDOM_BYTES - INSTANCE_BYTES).copy(buf, TIME_BYTES + INSTANCE_BYTES);
     this.mac(buf.subarray(0, TIME_BYTES + RANDOM_BYTES), realm).copy(buf, TIME_BYTES + RANDOM_BYTES);
     return buf.toString('base64url');
   }

@@ -95,6 +95,11 @@ export class SqliteUserDirectory implements UserDirectory {
     return found;
   }
 
+  /** The connection, for modules that share the database file (see SqliteLocationStore). */
+  get connection(): Db {
+    return this.db;
+  }
+
   /** Adds the user or replaces its HA1 values. */
   upsert(user: UserCredentials): UpsertOutcome {
     return this.write(user);

@@ -7,7 +7,15 @@ const POOL_SIZE = 4096;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-/** Cryptographically random bytes drawn from a refilled pool (one syscall per 4 KiB). */
+/**
+ * Cryptographically random bytes drawn from a refilled pool (one syscall per 4 KiB; a
+ * crypto.randomBytes call per nonce was ~2 % of a digest registration). The result is a view
+ * of the pool: copy it or use it before the next call that could refill.
+ */
+export function pooledRandomBytes(n: number): Buffer {
+  return random(n);
+}
+
 function random(n: number): Buffer {
   if (poolOffset + n > pool.length) {
     pool = randomBytes(Math.max(POOL_SIZE, n));

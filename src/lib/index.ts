@@ -1,3 +1,3 @@
 export { type Clock, type TimerHandle, SystemClock, ManualClock, systemClock } from './clock.js';
-export { BRANCH_MAGIC_COOKIE, randomToken, newBranch, newTag, newCallId } from './ids.js';
+export { BRANCH_MAGIC_COOKIE, pooledRandomBytes, randomToken, newBranch, newTag, newCallId } from './ids.js';
 export { type Result, ok, err } from './result.js';

@@ -3,6 +3,7 @@
  * the user directories (config file first, then `<data_dir>/switchboard.db`) and the
  * authenticator built from the `auth` section.
  */
+import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +24,8 @@ import type { Logger } from '../log.js';
 export interface AuthServices {
   readonly authenticator: DigestAuthenticator;
   readonly users: UserDirectory;
+  /** The data directory's SQLite connection (shared with the SQLite location store). */
+  readonly database: Database.Database;
   /** Closes the database connection. */
   close(): void;
 }
@@ -84,5 +87,5 @@ export async function openAuth(config: Config, logger: Logger, clock: Clock = sy
   const algorithms = configAlgorithms(config);
   const authenticator = new DigestAuthenticator({ secret, users, clock, nonceTtlMs: config.auth.nonceTtl * 1000, algorithms });
   logger.info({ configUsers: fromConfig.size, databaseUsers: database.count(), algorithms, nonceTtl: config.auth.nonceTtl }, 'authentication ready');
-  return { authenticator, users, close: () => database.close() };
+  return { authenticator, users, database: database.connection, close: () => database.close() };
 }

@@ -1,4 +1,5 @@
 /** Opens the location store the config asks for (`location.backend`). */
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LocationStore, MemoryLocationStore, RedisLocationStore, SqliteLocationStore } from '../../location/index.js';
@@ -8,8 +9,12 @@ import type { Logger } from '../log.js';
 /** The SQLite file in the data directory; other modules keep their own tables in it. */
 export const DATABASE_FILE = 'switchboard.db';
 
-/** Rejects with a LocationStoreError when the backend cannot be opened (file, Redis connection). */
-export async function openLocationStore(config: Config, logger: Logger): Promise<LocationStore> {
+/**
+ * Rejects with a LocationStoreError when the backend cannot be opened (file, Redis connection).
+ * `database`: an open connection to the data directory's SQLite file to share (the user
+ * directory's), so the two do not invalidate each other's page cache.
+ */
+export async function openLocationStore(config: Config, logger: Logger, database?: Database.Database): Promise<LocationStore> {
   const log = logger.child({ component: 'location' });
   const location = config.location;
   switch (location.backend) {
@@ -19,7 +24,7 @@ export async function openLocationStore(config: Config, logger: Logger): Promise
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       const file = join(config.dataDir, DATABASE_FILE);
-      const store = new SqliteLocationStore({ file });
+      const store = new SqliteLocationStore({ file, ...(database === undefined ? {} : { database }) });
       log.info({ file }, 'location store opened');
       return store;
     }
