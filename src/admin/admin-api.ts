@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { bearerMatches } from './admin-token.js';
 import type { AdminMetrics } from './metrics.js';
 import { registrationsView, statsView } from './admin-views.js';
+import { callDetailView, callsView } from './media-views.js';
 import type { AdminSources } from './sources.js';
 import { TraceStream } from './trace-stream.js';
 import type { TraceFilter } from './trace-record.js';
@@ -46,7 +47,8 @@ export class AdminApi {
   constructor(private readonly options: AdminApiOptions) {
     this.now = options.now ?? Date.now;
     this.startedAt = options.startedAt ?? this.now();
-    this.app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
+    // Call-IDs (a route parameter) may be long: the router's default limit is 100 characters.
+    this.app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024, routerOptions: { maxParamLength: 1024 } });
     this.app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split('?')[0] ?? '';
       if (OPEN_ROUTES.has(path)) return;
@@ -100,9 +102,13 @@ export class AdminApi {
       const limit = Math.min(MAX_LIMIT, Math.max(1, Number(text(q, 'limit') ?? 1000) || 1000));
       return registrationsView(store, text(q, 'user'), this.now(), limit);
     });
-    app.get('/calls', async () => {
-      const calls = sources.calls;
-      return { available: calls !== undefined, calls: calls?.list() ?? [] };
+    // Each call with anchored media carries a per-leg media summary; the detail has the full record.
+    app.get('/calls', async () => callsView(sources.calls, sources.media?.()));
+    app.get('/calls/:callId', async (req, reply) => {
+      const { callId } = req.params as { callId: string };
+      const detail = callDetailView(callId, sources.calls, sources.media?.());
+      if (detail === undefined) return reply.code(404).send({ error: `no call ${callId} in progress` });
+      return detail;
     });
     app.get('/bans', async () => {
       const bans = sources.bans;

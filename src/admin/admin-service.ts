@@ -44,6 +44,7 @@ export class AdminService {
       registrations: s.registrations,
       transactions: s.transactions,
       ...(s.calls === undefined ? {} : { calls: s.calls }),
+      ...(s.media === undefined ? {} : { media: s.media }),
       ...(s.bans === undefined ? {} : { bans: s.bans }),
       processMetrics: options.processMetrics ?? true,
     });

@@ -1,4 +1,4 @@
-/** The JSON bodies of `/registrations` and `/stats`, built from the sources. */
+/** The JSON bodies of `/registrations` and `/stats`, built from the sources (`/calls`: media-views.ts). */
 import type { Binding } from '../location/index.js';
 import type { AdminSources, RegistrationSource } from './sources.js';
 
@@ -47,6 +47,7 @@ export async function registrationsView(store: RegistrationSource, user: string 
 
 export async function statsView(sources: AdminSources, now: number, startedAt: number): Promise<Record<string, unknown>> {
   const store = sources.registrations();
+  const media = sources.media?.();
   const mem = process.memoryUsage();
   return {
     uptimeSeconds: Math.round((now - startedAt) / 1000),
@@ -56,6 +57,7 @@ export async function statsView(sources: AdminSources, now: number, startedAt: n
     transactions: sources.transactions() ?? null,
     registrations: store === undefined ? null : { ...(await store.count(now)), backend: store.kind },
     calls: sources.calls === undefined ? null : { active: sources.calls.list().length },
+    media: media === undefined ? null : { sessions: media.list().length },
     bans: sources.bans === undefined ? null : { active: (await sources.bans.list()).length },
     memory: { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external },
   };

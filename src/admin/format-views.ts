@@ -1,7 +1,8 @@
 /** The `show …` tables, from the admin API's JSON bodies. */
-import type { CallInfo } from '../proxy/index.js';
+import type { CallMediaStats } from '../media-session/index.js';
 import type { RegistrationView } from './admin-views.js';
 import { formatBytes, formatDuration, formatTable } from './format-table.js';
+import type { CallDetailView, CallMediaView, CallView } from './media-views.js';
 import type { BanInfo } from './security-events.js';
 
 export function registrationsTable(regs: readonly RegistrationView[]): string {
@@ -13,13 +14,104 @@ export function registrationsTable(regs: readonly RegistrationView[]): string {
   return formatTable(['AOR', 'CONTACT', 'SOURCE', 'EXPIRES', 'USER-AGENT'], rows) + `${regs.length} address(es) of record, ${contacts} contact(s)\n`;
 }
 
-export function callsTable(calls: readonly CallInfo[], now: number): string {
+function sourceText(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/**
+ * The calls, then (for calls with anchored media) one row per leg: A is the party whose offer
+ * created the media session (normally the caller), B the answerer.
+ */
+export function callsTable(calls: readonly CallView[], now: number): string {
   if (calls.length === 0) return 'no calls in progress\n';
-  const rows = calls.map((c) => {
-    const src = c.source.host.includes(':') ? `[${c.source.host}]:${c.source.port}` : `${c.source.host}:${c.source.port}`;
-    return [c.callId, c.from, c.to, c.state, formatDuration((now - (c.answeredAt ?? c.startedAt)) / 1000), c.user ?? '', src];
-  });
-  return formatTable(['CALL-ID', 'FROM', 'TO', 'STATE', 'FOR', 'USER', 'SOURCE'], rows) + `${calls.length} call(s)\n`;
+  const rows = calls.map((c) => [c.callId, c.from, c.to, c.state, formatDuration((now - (c.answeredAt ?? c.startedAt)) / 1000), c.user ?? '', sourceText(c.source)]);
+  const out = formatTable(['CALL-ID', 'FROM', 'TO', 'STATE', 'FOR', 'USER', 'SOURCE'], rows) + `${calls.length} call(s)\n`;
+  const media = calls.filter((c) => c.media !== undefined);
+  if (media.length === 0) return out;
+  return out + '\n' + mediaLegsTable(media.map((c) => [c.callId, c.media!]));
+}
+
+/** Columns of the per-leg media table of `show calls`. */
+export const MEDIA_LEG_COLUMNS = ['CALL-ID', 'LEG', 'CODEC', 'PEER', 'PKTS-IN', 'BYTES-IN', 'PKTS-OUT', 'BYTES-OUT', 'LOST', 'JITTER', 'MOS'] as const;
+
+function mediaLegsTable(calls: ReadonlyArray<readonly [string, CallMediaView]>): string {
+  const rows = calls.flatMap(([callId, m]) =>
+    (['a', 'b'] as const).map((leg) => {
+      const l = m.legs[leg];
+      return [
+        callId,
+        leg.toUpperCase() + (m.hold[leg] ? ' (hold)' : ''),
+        l.codec ?? '-',
+        l.peer ?? '-',
+        String(l.packetsIn),
+        formatBytes(l.bytesIn),
+        String(l.packetsOut),
+        formatBytes(l.bytesOut),
+        `${l.packetsLost} (${l.lossPercent.toFixed(1)}%)`,
+        `${l.jitterMs.toFixed(1)} ms`,
+        l.mos === null ? '-' : l.mos.toFixed(2),
+      ];
+    }),
+  );
+  return formatTable(MEDIA_LEG_COLUMNS, rows);
+}
+
+/** `show calls CALL-ID`: the call, then every relayed stream of each leg. */
+export function callDetail(d: CallDetailView, now: number): string {
+  const c = d.call;
+  const m = d.media;
+  const rows: string[][] = [['call-id', d.callId]];
+  if (c !== null) {
+    rows.push(
+      ['from', c.from],
+      ['to', c.to],
+      ['state', c.state],
+      ['for', formatDuration((now - (c.answeredAt ?? c.startedAt)) / 1000)],
+      ['user', c.user ?? '-'],
+      ['source', sourceText(c.source)],
+    );
+  }
+  if (m === null) rows.push(['media', 'not anchored']);
+  else {
+    const hold = (['a', 'b'] as const).filter((l) => m.hold[l]).map((l) => l.toUpperCase());
+    rows.push(
+      ['media', `${m.state}, since ${new Date(m.createdAt).toISOString()}`],
+      ['tags', `A ${m.tags.a}, B ${m.tags.b ?? '-'}`],
+      ['hold', hold.length === 0 ? 'no' : hold.join(', ')],
+      ['media timeout', formatDuration(m.timeoutMs / 1000)],
+    );
+  }
+  let out = formatTable(['FIELD', 'VALUE'], rows);
+  if (m !== null && m.streams.length > 0) out += '\n' + streamsTable(m);
+  return out;
+}
+
+export const MEDIA_STREAM_COLUMNS = ['STREAM', 'LEG', 'CODEC', 'SIGNALLED', 'PEER', 'PKTS-IN', 'BYTES-IN', 'PKTS-OUT', 'BYTES-OUT', 'LOST', 'JITTER', 'MOS', 'DROPPED'] as const;
+
+function streamsTable(m: CallMediaStats): string {
+  const rows = m.streams.flatMap((s) =>
+    (['a', 'b'] as const).map((leg) => {
+      const l = s.relay[leg];
+      const sig = s.signalled[leg];
+      const peer = l.peer === undefined ? '-' : sourceText({ host: l.peer.address, port: l.peer.port }) + (l.peer.latched ? ' (latched)' : '');
+      return [
+        `${s.index} ${s.type}${s.rejected ? ' (rejected)' : ''}`,
+        leg.toUpperCase(),
+        (s.codec[leg] ?? '-') + (s.transcoding ? ' (transcoded)' : ''),
+        sig === undefined ? '-' : sourceText({ host: sig.address, port: sig.port }),
+        peer,
+        String(l.rtp.packetsIn),
+        formatBytes(l.rtp.bytesIn),
+        String(l.rtp.packetsOut),
+        formatBytes(l.rtp.bytesOut),
+        `${l.packetsLost} (${(l.lossFraction * 100).toFixed(1)}%)`,
+        `${l.jitterMs.toFixed(1)} ms`,
+        l.rtp.packetsIn > 0 ? l.mos.toFixed(2) : '-',
+        String(l.dropped),
+      ];
+    }),
+  );
+  return formatTable(MEDIA_STREAM_COLUMNS, rows);
 }
 
 export function bansTable(bans: readonly BanInfo[], now: number): string {
@@ -35,6 +127,7 @@ interface StatsBody {
   readonly transactions?: { client: number; server: number; refused: number; inFlight: number } | null;
   readonly registrations?: { aors: number; bindings: number; backend: string } | null;
   readonly calls?: { active: number } | null;
+  readonly media?: { sessions: number } | null;
   readonly bans?: { active: number } | null;
   readonly memory?: { rss: number; heapUsed: number };
 }
@@ -51,6 +144,7 @@ export function statsTable(s: StatsBody): string {
     ['requests in flight', t == null ? na : String(t.inFlight)],
     ['registrations', r == null ? na : `${r.aors} AOR(s), ${r.bindings} contact(s) [${r.backend}]`],
     ['active calls', s.calls == null ? na : String(s.calls.active)],
+    ['media sessions', s.media == null ? na : String(s.media.sessions)],
     ['active bans', s.bans == null ? na : String(s.bans.active)],
     ['memory', s.memory === undefined ? na : `rss ${formatBytes(s.memory.rss)}, heap ${formatBytes(s.memory.heapUsed)}`],
   ];

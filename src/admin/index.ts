@@ -12,6 +12,7 @@ export {
   type TransactionStats,
   type UserInfo,
   type UserSource,
+  type MediaSource,
   type Reloader,
   type ReloadReport,
   runReloaders,
@@ -27,5 +28,6 @@ export { PcapEncoder, pcapGlobalHeader, LINKTYPE_RAW, type CapturedMessage, type
 export { encodeHep3, HEP_CHUNK, type HepOptions } from './hep-encoder.js';
 export { HepExporter, type HepExporterOptions } from './hep-exporter.js';
 export { formatTable, formatDuration, formatBytes } from './format-table.js';
-export { registrationsTable, callsTable, bansTable, statsTable } from './format-views.js';
+export { registrationsTable, callsTable, callDetail, bansTable, statsTable, MEDIA_LEG_COLUMNS, MEDIA_STREAM_COLUMNS } from './format-views.js';
+export { type CallView, type CallMediaView, type MediaLegView, type CallDetailView, callsView, callDetailView, callMediaView } from './media-views.js';
 export { formatTraceRecord, type TraceFormatOptions } from './format-trace.js';

@@ -1,20 +1,25 @@
 /**
  * Prometheus metrics (prom-client, on a Registry of our own): everything is fed from the
- * diagnostics channels (SIP messages, calls, security events) or read at scrape time from the
- * sources (transactions, registrations, calls, bans), so the SIP core never imports this.
+ * diagnostics channels (SIP messages, calls, security events, media sessions) or read at scrape
+ * time from the sources (transactions, registrations, calls, media, bans), so neither the SIP
+ * core nor the media layers import this. RTP metrics: media-metrics.ts.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MEDIA_CHANNEL, isMediaEvent } from '../media-session/index.js';
 import { CALL_CHANNEL, type CallEvent, type CallSource } from '../proxy/index.js';
 import { STANDARD_METHODS } from '../sip/endpoint/index.js';
 import { SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../sip/transport/index.js';
 import { type BanSource, DROP_KINDS, SECURITY_CHANNEL, type SecurityEvent, isSecurityEvent } from './security-events.js';
-import type { RegistrationSource, TransactionStats } from './sources.js';
+import { MediaMetrics } from './media-metrics.js';
+import type { MediaSource, RegistrationSource, TransactionStats } from './sources.js';
 
 export interface MetricsOptions {
   readonly registrations?: () => RegistrationSource | undefined;
   readonly transactions?: () => TransactionStats | undefined;
   readonly calls?: CallSource;
+  /** The media sessions (RTP counters and the active-session gauge at scrape time). */
+  readonly media?: () => MediaSource | undefined;
   readonly bans?: BanSource;
   /** Process and Node.js metrics (CPU, memory, event-loop lag, GC); default true. */
   readonly processMetrics?: boolean;
@@ -47,6 +52,7 @@ export class AdminMetrics {
   private readonly authFailures: Counter;
   private readonly bansTotal: Counter;
   private readonly dropped: Counter<'reason'>;
+  private readonly media: MediaMetrics;
   /** Calls in progress by Call-ID, when no CallSource is given (from the call events). */
   private readonly liveCalls = new Set<string>();
   private subscribed = false;
@@ -54,6 +60,9 @@ export class AdminMetrics {
   private readonly onCall = (m: unknown): void => this.call(m as CallEvent);
   private readonly onSecurity = (m: unknown): void => {
     if (isSecurityEvent(m)) this.security(m);
+  };
+  private readonly onMedia = (m: unknown): void => {
+    if (isMediaEvent(m)) this.media.event(m);
   };
 
   constructor(options: MetricsOptions = {}) {
@@ -130,6 +139,7 @@ export class AdminMetrics {
         },
       });
     }
+    this.media = new MediaMetrics(this.registry, options.media);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -140,6 +150,7 @@ export class AdminMetrics {
     diagnostics.subscribe(SIP_MESSAGE_CHANNEL, this.onWire);
     diagnostics.subscribe(CALL_CHANNEL, this.onCall);
     diagnostics.subscribe(SECURITY_CHANNEL, this.onSecurity);
+    diagnostics.subscribe(MEDIA_CHANNEL, this.onMedia);
   }
 
   stop(): void {
@@ -148,6 +159,7 @@ export class AdminMetrics {
     diagnostics.unsubscribe(SIP_MESSAGE_CHANNEL, this.onWire);
     diagnostics.unsubscribe(CALL_CHANNEL, this.onCall);
     diagnostics.unsubscribe(SECURITY_CHANNEL, this.onSecurity);
+    diagnostics.unsubscribe(MEDIA_CHANNEL, this.onMedia);
   }
 
   /** The exposition text for `/metrics`. */

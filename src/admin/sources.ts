@@ -1,9 +1,11 @@
 /**
  * What the admin API reads: small interfaces the composition root fills from the location
- * store, the transaction layer, the proxy's call tracker, the ban store and the user
- * directories. Each part is optional where its owner may be absent (no calls without a proxy).
+ * store, the transaction layer, the proxy's call tracker, the media relay's sessions, the ban
+ * store and the user directories. Each part is optional where its owner may be absent (no
+ * calls without a proxy).
  */
 import type { LocationStore } from '../location/index.js';
+import type { CallMediaStats } from '../media-session/index.js';
 import type { CallSource } from '../proxy/index.js';
 import type { BanSource } from './security-events.js';
 
@@ -32,6 +34,12 @@ export interface UserSource {
   list(): UserInfo[];
 }
 
+/** The media relay's sessions (calls with anchored media), keyed by Call-ID. */
+export interface MediaSource {
+  list(): CallMediaStats[];
+  stats(callId: string): CallMediaStats | undefined;
+}
+
 /** The result of one reloader (e.g. "routing policy: 12 rules"). */
 export type Reloader = () => Promise<string>;
 
@@ -39,6 +47,8 @@ export interface AdminSources {
   readonly registrations: () => RegistrationSource | undefined;
   readonly transactions: () => TransactionStats | undefined;
   readonly calls?: CallSource;
+  /** undefined while the media component is not started (or there is none). */
+  readonly media?: () => MediaSource | undefined;
   readonly bans?: BanSource;
   readonly users?: UserSource;
   /** The effective configuration with secrets replaced by "***". */

@@ -45,7 +45,7 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
       // No RTP for media.timeout seconds: the call is torn down with BYE on both legs.
       media.sessions().onTimeout((callId, reason) => {
         const sent = registration.terminate(callId, `media timeout: ${reason}`);
-        logger.warn({ callId, reason, byeSent: sent }, 'call ended: no media');
+        logger.warn({ callId, user: media.userOf(callId), reason, byeSent: sent }, 'call ended: no media');
         if (!sent) void media.sessions().delete(callId, 'media timeout');
       });
     },
@@ -57,6 +57,7 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
     location: registration.location,
     endpoint: sip.endpoint,
     calls: registration.calls,
+    media: () => media.sessions(),
     banList: () => security.guard().bans,
     reloaders: [
       async () => {

@@ -12,6 +12,11 @@ interface Entry {
   expiresAt: number;
 }
 
+/** A string with the same characters that shares no memory with `s`. */
+function detachedCopy(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 export class NonceCountTracker {
   /** Map iteration order is insertion order: the first key is the least recently used. */
   private readonly entries = new Map<string, Entry>();
@@ -33,11 +38,16 @@ export class NonceCountTracker {
     return nc > e.highest;
   }
 
-  /** Records an accepted count (call only after the response was verified). */
+  /**
+   * Records an accepted count (call only after the response was verified). The key is stored
+   * as a copy: the nonce handed in is a slice of the parsed request, and a V8 sliced string
+   * keeps its whole parent alive — the key of each of up to 100,000 entries held the complete
+   * REGISTER it came from (~55 MiB after 80,000 registrations, seen in a heap snapshot).
+   */
   accept(nonce: string, nc: number, expiresAt: number, now: number): void {
     const e = this.entries.get(nonce);
     this.entries.delete(nonce);
-    this.entries.set(nonce, { highest: Math.max(nc, e?.highest ?? 0), expiresAt });
+    this.entries.set(detachedCopy(nonce), { highest: Math.max(nc, e?.highest ?? 0), expiresAt });
     this.evict(now);
   }
 

@@ -15,3 +15,4 @@ export type {
 } from './types.js';
 export { MediaSessions, type MediaSessionsOptions, DEFAULT_HOLD_TIMEOUT_MS } from './media-sessions.js';
 export { codecLabel, mappingsFor, type StreamMappings } from './payload-plan.js';
+export { MEDIA_CHANNEL, mediaChannel, type MediaEvent, isMediaEvent } from './media-events.js';

@@ -29,6 +29,7 @@ import {
   serializeSdp,
 } from '../sdp/index.js';
 import { CallState, type Leg, type Stream, otherLeg } from './call-state.js';
+import { publishMedia } from './media-events.js';
 import { codecLabel, mappingsFor } from './payload-plan.js';
 import type { CallMediaStats, MediaAnswerRequest, MediaOfferRequest, MediaResult, MediaSessionControl, MediaSessionLog } from './types.js';
 
@@ -104,6 +105,11 @@ export class MediaSessions implements MediaSessionControl {
       const call = this.calls.get(callId);
       if (call === undefined) return false;
       this.calls.delete(callId);
+      // The last record is taken (only when someone listens) before the ports and their counters go.
+      publishMedia(() => {
+        const wallNow = this.clock.wallNow();
+        return { kind: 'ended', callId, reason, durationMs: Math.max(0, wallNow - call.createdAt), stats: call.stats(this.clock), timestamp: wallNow };
+      });
       await Promise.all([...call.streams.values()].map((s) => this.relay.release(s.relayId)));
       this.log?.info({ callId, reason, streams: call.streams.size }, 'media released');
       return true;
@@ -191,6 +197,7 @@ export class MediaSessions implements MediaSessionControl {
       endpoints.push(this.relayEndpoint(s, forwardTo));
     }
     const out = rewriteForRelay(filtered.value.sdp, endpoints, { rewriteOrigin: true });
+    if (existing === undefined) publishMedia(() => ({ kind: 'started', callId: req.callId, timestamp: call.createdAt }));
     this.calls.set(req.callId, call);
     call.lastOffer = { leg, sdp: sd };
     call.state = 'offered';
@@ -301,6 +308,7 @@ export class MediaSessions implements MediaSessionControl {
       if (s.relayId !== relayId && now - s.session.stats().lastPacketAt < call.timeoutMs) return;
     }
     this.log?.info({ callId, reason, timeoutMs: call.timeoutMs }, 'media timeout');
+    publishMedia(() => ({ kind: 'timeout', callId, reason, timeoutMs: call.timeoutMs, timestamp: this.clock.wallNow() }));
     for (const h of this.timeoutHandlers) h(callId, reason);
   }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../lib/index.js';
 import type { DigestVerdict, UserDirectory } from '../auth/index.js';
 import type { LocationStore } from '../location/index.js';
 import { aorKey } from '../registrar/index.js';
-import type { Endpoint, EndpointLog, EndpointModule, IncomingRequest, IncomingResponse } from '../sip/endpoint/index.js';
+import { type Endpoint, type EndpointLog, type EndpointModule, type IncomingRequest, type IncomingResponse, sipLogFields } from '../sip/endpoint/index.js';
 import { type SipRequest, type SipResponse, type Uri, type Via, createResponse, parseNameAddr, unescape } from '../sip/message/index.js';
 import { type ActionContext, resolveAction } from './action-targets.js';
 import type { AuthEvent, CallPolicy } from './call-policy.js';
@@ -277,7 +277,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       const headers = o.auth.challenge(realm, verdict.kind === 'stale').map((v) => ['Proxy-Authenticate', v] as [string, string]);
       req.respond(407, { headers });
       if (verdict.kind === 'failed') {
-        o.log?.warn({ securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
+        o.log?.warn({ ...sipLogFields(r), securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
         o.onAuthEvent?.({ kind: 'auth-failed', source: req.rx.source, claimed, reason: verdict.reason });
       }
       return { kind: 'answered' };
@@ -313,7 +313,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       ruri: r.uri,
       dialled: r.uri.kind === 'sip' ? unescape(r.uri.user ?? '') : '',
       trunks: policy.trunks,
-      locate,
+      locate: (uri) => locate(uri, r),
       isLocalUri: (u) => identity.isLocalUri(u),
     };
   }
@@ -328,14 +328,14 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
   }
 
   /** §16.5 target set: 404 for an unknown user, 480 for a known one with no binding. */
-  async function locate(uri: Uri): Promise<Target[] | number> {
+  async function locate(uri: Uri, r: SipRequest): Promise<Target[] | number> {
     if (uri.kind !== 'sip') return 416;
     const aor = aorKey(uri);
     let bindings;
     try {
       bindings = await o.location.lookup(aor, o.clock.wallNow());
     } catch (err) {
-      o.log?.error({ err, aor }, 'location lookup failed');
+      o.log?.error({ err, ...sipLogFields(r), aor }, 'location lookup failed');
       return 500;
     }
     const targets: Target[] = [];

@@ -6,7 +6,7 @@
 import type { Clock } from '../lib/index.js';
 import type { DigestVerdict } from '../auth/index.js';
 import type { LocationStore, Binding } from '../location/index.js';
-import type { EndpointLog, EndpointModule, IncomingRequest, LocalIdentity } from '../sip/endpoint/index.js';
+import { type EndpointLog, type EndpointModule, type IncomingRequest, type LocalIdentity, sipLogFields } from '../sip/endpoint/index.js';
 import { type SipRequest, parseDeltaSeconds, parseNameAddr, unescape } from '../sip/message/index.js';
 import { aorKey } from './aor.js';
 import { type ContactSpec, type ExpiryPolicy, type RegisterData, updateBindings } from './binding-update.js';
@@ -100,7 +100,7 @@ async function handleRegister(req: IncomingRequest, o: RegistrarOptions): Promis
   try {
     result = await o.location.modify(aor, now, (current) => updateBindings(current, parsed, o, now));
   } catch (err) {
-    o.log?.error({ err, aor }, 'location store failed');
+    o.log?.error({ err, ...sipLogFields(r), aor }, 'location store failed');
     return req.respond(500, { reason: 'Location Store Unavailable', headers: [['Retry-After', '5']] });
   }
   if (!result.ok) return req.respond(result.status, { reason: result.reason, headers: result.headers });

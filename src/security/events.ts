@@ -16,6 +16,8 @@ export interface SecurityEvent {
   readonly source?: string;
   /** The user or AOR concerned. */
   readonly user?: string;
+  /** The call concerned (a refused call attempt), so its line joins the call's other lines. */
+  readonly callId?: string;
   readonly reason: string;
   /** Wall-clock milliseconds since the epoch. */
   readonly timestamp: number;
@@ -40,7 +42,7 @@ export type SecurityEventSink = (event: Omit<SecurityEvent, 'timestamp'>) => voi
 export function securityEventSink(log: SecurityLog, wallNow: () => number): SecurityEventSink {
   return (e) => {
     const event: SecurityEvent = { ...e, timestamp: wallNow() };
-    const fields = { securityEvent: event.kind, source: event.source, user: event.user, reason: event.reason };
+    const fields = { securityEvent: event.kind, source: event.source, user: event.user, ...(event.callId === undefined ? {} : { callId: event.callId }), reason: event.reason };
     // Bans lifted and overload episodes are operational facts; the rest are attacks or refusals.
     if (event.kind === 'unbanned') log.info(fields, 'security event');
     else log.warn(fields, 'security event');

@@ -3,7 +3,8 @@
  * `switchboard show registrations` lists them (table and --json); `trace --pcap` records a
  * SIPp REGISTER run and tshark decodes every SIP message of the file; a call through the
  * proxy appears in `show calls` while it is up and not after BYE, and `trace` prints its
- * messages. Loopback only; every process is ended after its test.
+ * messages; with media anchored, `show calls` (table, --json, one CALL-ID) shows the RTP a
+ * test relayed through the call. Loopback only; every process is ended after its test.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { TraceProcess, explain, switchboard } from '../support/admin-cli.js';
-import { proxyConfigYaml, scenario, sipp } from '../support/proxy-deployment.js';
+import { proxyConfigYaml, scenario, sipp, startProxy } from '../support/proxy-deployment.js';
 import { DOMAIN, LEGACY_UA_AUTH, RegistrarDeployment, type UserSpec } from '../support/registrar-server.js';
 import { freePort } from '../support/server-process.js';
 import { registerContacts, sippPorts } from '../support/sipp-call.js';
+import { RtpEndpoint, audioSdp, mediaYaml, relayRange, tracedRequests, tracedResponses, waitForTraced } from '../support/sipp-media.js';
 import { explainSipp, numberedUsers, runSippRegister } from '../support/sipp-register.js';
 import { requirePeer, SIPP } from './peer-tools.js';
 import { SIPP_EXIT, stat } from './sipp-runner.js';
@@ -205,4 +207,76 @@ test('show calls shows a call through the proxy while it is up and not after BYE
     assert.ok(kinds.some((k) => k.startsWith(expected)), `${expected} missing in ${JSON.stringify(kinds)}`);
   }
   await trace.stop();
+});
+
+test('show calls shows the RTP relayed for a call with anchored media (table, --json, one CALL-ID)', { timeout: 120_000 }, async (t) => {
+  if (!requirePeer(t, SIPP)) return;
+  const callee = { name: 'mediaadm', password: 'pw-media-admin-secret' };
+  const range = await relayRange();
+  const { deployment, server } = await startProxy(t, [callee], { trusted: ['127.0.0.0/8'], extraYaml: `${mediaYaml(range)}\n${ADMIN}` });
+  const data = ['--data', deployment.dataDir];
+  const adminDeadline = Date.now() + 10_000;
+  while (!existsSync(join(deployment.dataDir, 'admin.json')) && Date.now() < adminDeadline) await new Promise((r) => setTimeout(r, 50));
+  const callerRtp = await RtpEndpoint.open('127.0.0.1');
+  const calleeRtp = await RtpEndpoint.open('127.0.0.1');
+  t.after(() => {
+    callerRtp.close();
+    calleeRtp.close();
+  });
+  const uasPorts = await sippPorts([server.port]);
+  const uacPorts = await sippPorts([server.port, uasPorts.sip, uasPorts.media, uasPorts.media + 1, uasPorts.media + 2, uasPorts.media + 3]);
+  const reg = await registerContacts({ scenario: scenario('register-digest.xml'), registrar: server.sip, port: uasPorts.sip, users: [callee] });
+  assert.equal(reg.run.code, SIPP_EXIT.allCallsSucceeded, explainSipp(reg, server.outputTail(20)));
+  const uas = sipp(t, { scenario: scenario('media-uas.xml'), localPort: uasPorts.sip, mediaPort: uasPorts.media, calls: 1, timeoutS: 30, keys: { media_host: '127.0.0.1', rtp_port: String(calleeRtp.port) } });
+  assert.ok(await uas.waitListening(), 'the SIPp UAS did not bind its port');
+  const uac = sipp(t, {
+    scenario: scenario('media-uac.xml'),
+    target: server.sip,
+    localPort: uacPorts.sip,
+    mediaPort: uacPorts.media,
+    calls: 1,
+    rate: 1,
+    pauseMs: 5000,
+    injection: [callee.name],
+    keys: { domain: DOMAIN, media_host: '127.0.0.1', rtp_port: String(callerRtp.port) },
+    timeoutS: 30,
+  });
+  const [toCaller, toCallee] = await Promise.all([
+    waitForTraced(uac, (log) => audioSdp(tracedResponses(log, 'INVITE', 'received', 200)[0]?.body ?? ''), 15_000),
+    waitForTraced(uas, (log) => audioSdp(tracedRequests(log, 'INVITE', 'received')[0]?.body ?? ''), 15_000),
+  ]);
+  assert.ok(toCaller !== undefined && toCallee !== undefined, `the call was not set up\n${server.outputTail(30)}`);
+  // 10 packets from the caller, 6 from the callee, through the relay.
+  await Promise.all([callerRtp.send(toCaller, 'caller', 10), calleeRtp.send(toCallee, 'callee', 6)]);
+  assert.ok(await calleeRtp.waitFor('caller', 10, 3000) && (await callerRtp.waitFor('callee', 6, 3000)), 'RTP crossed the relay');
+
+  const json = await switchboard(['show', 'calls', '--json', ...data]);
+  assert.equal(json.code, 0, explain(['show', 'calls', '--json'], json));
+  const calls = (JSON.parse(json.stdout) as { calls: Array<{ callId: string; media?: { legs: Record<'a' | 'b', { packetsIn: number; packetsOut: number; bytesIn: number; mos: number | null }> } }> }).calls;
+  assert.equal(calls.length, 1, json.stdout);
+  const media = calls[0]!.media;
+  assert.ok(media !== undefined, `no media summary: ${json.stdout}`);
+  assert.deepEqual([media.legs.a.packetsIn, media.legs.a.packetsOut, media.legs.b.packetsIn, media.legs.b.packetsOut], [10, 6, 6, 10]);
+  assert.equal(media.legs.a.bytesIn, 10 * 172);
+  assert.ok(media.legs.a.mos !== null && media.legs.a.mos > 4, `MOS of a clean loopback stream: ${media.legs.a.mos}`);
+
+  const table = await switchboard(['show', 'calls', ...data]);
+  assert.equal(table.code, 0, explain(['show', 'calls'], table));
+  assert.match(table.stdout, /^CALL-ID\s+LEG\s+CODEC\s+PEER\s+PKTS-IN\s+BYTES-IN\s+PKTS-OUT\s+BYTES-OUT\s+LOST\s+JITTER\s+MOS$/m);
+  assert.match(table.stdout, new RegExp(`^\\S+\\s+A\\s+PCMU/8000\\s+127\\.0\\.0\\.1:${callerRtp.port}\\s+10\\s+1\\.7 KiB\\s+6\\s+1\\.0 KiB\\s+0 \\(0\\.0%\\)`, 'm'), table.stdout);
+
+  const callId = calls[0]!.callId;
+  const one = await switchboard(['show', 'calls', callId, '--json', ...data]);
+  assert.equal(one.code, 0, explain(['show', 'calls', callId], one));
+  const detail = JSON.parse(one.stdout) as { media: { streams: Array<{ relay: { a: { rtp: { packetsIn: number } }; b: { rtp: { packetsIn: number } } } }> } };
+  assert.deepEqual([detail.media.streams[0]!.relay.a.rtp.packetsIn, detail.media.streams[0]!.relay.b.rtp.packetsIn], [10, 6]);
+  const text = await switchboard(['show', 'calls', callId, ...data]);
+  assert.match(text.stdout, /^STREAM\s+LEG\s+CODEC/m, text.stdout);
+  const missing = await switchboard(['show', 'calls', 'no-such-call', ...data]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no call no-such-call/);
+
+  const uacRun = await uac.finished;
+  assert.equal(uacRun.run.code, SIPP_EXIT.allCallsSucceeded, explainSipp(uacRun, server.outputTail(20)));
+  await uas.stop();
 });

@@ -127,6 +127,14 @@ export class SippProcess {
     return this.exitInfo === undefined;
   }
 
+  /**
+   * The message trace written so far (SIPp flushes -trace_msg as it goes): lets a test act on
+   * what a running SIPp has received. Empty once the process has ended (read `finished`).
+   */
+  messageLogSoFar(): string {
+    return this.alive ? readIfExists(join(this.dir, 'messages.log')) : '';
+  }
+
   /** Resolves when SIPp has bound its SIP port (read from /proc/net/udp, never by binding). */
   async waitListening(timeoutMs = 5000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

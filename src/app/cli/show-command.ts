@@ -1,10 +1,9 @@
 /**
- * `switchboard show registrations [USER] | calls | bans | stats | users | config`: what the
+ * `switchboard show registrations [USER] | calls [CALL-ID] | bans | stats | users | config`: what the
  * running server knows, asked through its admin API. Tables for people, `--json` for scripts.
  */
 import type { Command } from 'commander';
-import { type BanInfo, type RegistrationView, bansTable, callsTable, formatTable, registrationsTable, statsTable } from '../../admin/index.js';
-import type { CallInfo } from '../../proxy/index.js';
+import { type BanInfo, type CallDetailView, type CallView, type RegistrationView, bansTable, callDetail, callsTable, formatTable, registrationsTable, statsTable } from '../../admin/index.js';
 import { type AdminFlags, adminOptions, adminRequest, errorText, withAdmin } from './admin-client.js';
 import type { CliContext } from './context.js';
 import type { CliIo } from './io.js';
@@ -18,7 +17,7 @@ interface UsersBody {
 const RENDER: Record<string, Render> = {
   registrations: (b) => registrationsTable((b as { registrations: RegistrationView[] }).registrations),
   calls: (b) => {
-    const body = b as { available: boolean; calls: CallInfo[] };
+    const body = b as { available: boolean; calls: CallView[] };
     return body.available ? callsTable(body.calls, Date.now()) : 'calls are not tracked by this server\n';
   },
   bans: (b) => {
@@ -34,11 +33,22 @@ const RENDER: Record<string, Render> = {
   config: (b) => JSON.stringify((b as { config: unknown }).config, null, 2) + '\n',
 };
 
+/** `show calls CALL-ID`: one call with its full media record. */
+const renderCall: Render = (b) => callDetail(b as CallDetailView, Date.now());
+
+/** The API path of a view; `arg` is the USER of registrations or the CALL-ID of calls. */
+function pathOf(what: string, arg: string | undefined): string {
+  if (arg === undefined) return `/${what}`;
+  if (what === 'registrations') return `/registrations?user=${encodeURIComponent(arg)}`;
+  if (what === 'calls') return `/calls/${encodeURIComponent(arg)}`;
+  return `/${what}`;
+}
+
 /** Fetches one view and prints it; the exit code (0, or 1 when the server cannot answer). */
-export async function runShow(what: string, flags: AdminFlags, io: CliIo, user?: string): Promise<number> {
-  const render = RENDER[what];
+export async function runShow(what: string, flags: AdminFlags, io: CliIo, arg?: string): Promise<number> {
+  const render = what === 'calls' && arg !== undefined ? renderCall : RENDER[what];
   if (render === undefined) throw new Error(`unknown view ${what}`);
-  const path = what === 'registrations' && user !== undefined ? `/registrations?user=${encodeURIComponent(user)}` : `/${what}`;
+  const path = pathOf(what, arg);
   return withAdmin(flags, io, async (target) => {
     const r = await adminRequest(target, 'GET', path);
     if (!r.ok) {
@@ -67,7 +77,7 @@ export function registerShowCommand(program: Command, ctx: CliContext): void {
       });
   };
   add('registrations', 'registered contacts: all, or one USER (alice, or alice@example.com)', ' [user]');
-  add('calls', 'calls in progress through the proxy');
+  add('calls', 'calls in progress through the proxy, with per-leg media statistics; one CALL-ID: its full media record', ' [callId]');
   add('bans', 'banned source addresses');
   add('stats', 'transactions, registrations, calls, uptime, memory');
   add('users', 'users of the directory (config file and database), without credentials');

@@ -1,11 +1,11 @@
 /**
  * The admin component: the admin API, metrics, trace and HEP export (src/admin) wired to the
  * running server's parts — the location store, the endpoint's transaction layer, the user
- * directories, the proxy's calls and the ban list when their owners provide them — plus
+ * directories, the proxy's calls, the media sessions and the ban list when their owners provide them — plus
  * `switchboard reload` (and SIGHUP, when asked) running the reloaders. Started last, stopped first.
  */
 import { ConfigUserDirectory, SqliteUserDirectory, type UserCredentials } from '../../auth/index.js';
-import { AdminService, type BanInfo, type BanSource, type Reloader, type ReloadReport, type TransactionStats, type UserInfo, redactSecrets, runReloaders } from '../../admin/index.js';
+import { AdminService, type BanInfo, type BanSource, type MediaSource, type Reloader, type ReloadReport, type TransactionStats, type UserInfo, redactSecrets, runReloaders } from '../../admin/index.js';
 import type { LocationStore } from '../../location/index.js';
 import type { Ban } from '../../security/index.js';
 import type { CallSource } from '../../proxy/index.js';
@@ -20,6 +20,8 @@ export interface AdminDeps {
   readonly location: () => LocationStore;
   readonly endpoint: () => Endpoint;
   readonly calls?: CallSource;
+  /** The media sessions (throws until the media component has started). */
+  readonly media?: () => MediaSource;
   /** The security module's ban list (throws until started). */
   readonly banList?: () => { list(): readonly Ban[] };
   /** Run by `switchboard reload`, `POST /reload` and SIGHUP, in order. */
@@ -72,6 +74,7 @@ export function createAdmin(config: Config, logger: Logger, deps: AdminDeps): Co
     return { ...endpoint.transactions.stats(), inFlight: endpoint.inFlight };
   };
   const banList = deps.banList;
+  const mediaSessions = deps.media;
   const bans: BanSource | undefined = banList === undefined ? undefined : { list: async () => (optional(banList)?.list() ?? []).map(banInfo) };
   const service = new AdminService({
     dataDir: config.dataDir,
@@ -85,6 +88,7 @@ export function createAdmin(config: Config, logger: Logger, deps: AdminDeps): Co
       registrations: () => optional(deps.location),
       transactions,
       ...(deps.calls === undefined ? {} : { calls: deps.calls }),
+      ...(mediaSessions === undefined ? {} : { media: () => optional(mediaSessions) }),
       ...(bans === undefined ? {} : { bans }),
       users: {
         list: () => [...fromConfig.list().map((u) => userInfo(u, 'config')), ...(database?.list().map((u) => userInfo(u, 'database')) ?? [])],

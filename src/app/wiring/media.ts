@@ -10,12 +10,15 @@ import { MediaSessionNgBackend, NgProtocol, NgServer } from '../../ng/index.js';
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import { CallUsers } from './call-users.js';
 
 export interface MediaComponent extends Component {
   /** The controller the proxy drives (throws until started). */
   sessions(): MediaSessionControl;
   /** The bound ng listener, when configured and started. */
   ngAddress(): { host: string; port: number } | undefined;
+  /** The user of a call the proxy tracks (or tracked lately), for log lines keyed by Call-ID. */
+  userOf(callId: string): string | undefined;
 }
 
 export interface MediaOptions {
@@ -39,6 +42,8 @@ export function createMedia(config: Config, logger: Logger, options: MediaOption
   let relay: MediaRelay | undefined;
   let sessions: MediaSessions | undefined;
   let ng: NgServer | undefined;
+  // Media log lines know the Call-ID only: the user comes from the proxy's call events.
+  const callUsers = new CallUsers();
 
   const stop = async (): Promise<void> => {
     const server = ng;
@@ -53,6 +58,7 @@ export function createMedia(config: Config, logger: Logger, options: MediaOption
     const r = relay;
     relay = undefined;
     await r?.close();
+    callUsers.stop();
   };
 
   return {
@@ -64,7 +70,9 @@ export function createMedia(config: Config, logger: Logger, options: MediaOption
     ngAddress() {
       return ng?.address;
     },
+    userOf: (callId) => callUsers.userOf(callId),
     async start() {
+      callUsers.start();
       relay = MediaRelay.create({
         bindAddress,
         portRange: { min: m.portMin, max: m.portMax },
@@ -79,7 +87,7 @@ export function createMedia(config: Config, logger: Logger, options: MediaOption
         advertisedAddress,
         mediaTimeoutMs: m.timeout * 1000,
         holdTimeoutMs: m.holdTimeout * 1000,
-        log,
+        log: callUsers.wrap(log),
       });
       if (m.ng !== undefined) {
         const backend = new MediaSessionNgBackend({ sessions });

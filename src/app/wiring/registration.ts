@@ -76,7 +76,7 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
                 claimed: e.aor,
                 reason: e.reason,
               })
-            : log.warn({ securityEvent: e.kind, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
+            : log.warn({ securityEvent: e.kind, user: e.aor, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
       });
       if (config.registrar.keepaliveInterval === 0) return registrar;
       const keepalive = new NatKeepalive({
@@ -86,7 +86,7 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         node,
         intervalMs: config.registrar.keepaliveInterval * 1000,
         fromHost: config.domains[0] ?? 'localhost',
-        onDead: (aor, contact, why) => log.info({ aor, contact, reason: why }, 'contact removed: it stopped answering keep-alives'),
+        onDead: (aor, contact, why) => log.info({ user: aor, aor, contact, reason: why }, 'contact removed: it stopped answering keep-alives'),
         onError: (err) => log.error({ err }, 'keep-alive round failed'),
       });
       return {
@@ -125,8 +125,8 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
       return proxy;
     },
     async start() {
-      location = await openLocationStore(config, logger);
       auth = await openAuth(config, logger, clock);
+      location = await openLocationStore(config, logger, auth.database);
       purger = new ExpiryPurger({
         store: location,
         clock,
@@ -138,8 +138,8 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
     },
     async stop() {
       await purger?.stop();
-      auth?.close();
       await location?.close();
+      auth?.close();
     },
     describe() {
       return { location: location?.kind };

@@ -95,7 +95,7 @@ export function createSecurity(config: Config, logger: Logger, clock: Clock = sy
     blockedPrefixes: s.fraud.blockedPrefixes,
     restrictedPrefixes: s.fraud.restrictedPrefixes,
     permissions: s.fraud.permissions,
-    onBreach: (call, user, reason) => report({ kind: 'fraud-limit', source: call.source.host, user, reason: `${reason} (dialled ${call.dialled})` }),
+    onBreach: (call, user, reason) => report({ kind: 'fraud-limit', source: call.source.host, user, callId: call.callId, reason: `${reason} (dialled ${call.dialled})` }),
   });
   const started = (): SecurityGuard => {
     if (guard === undefined) throw new Error('security not started');

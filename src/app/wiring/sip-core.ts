@@ -5,7 +5,7 @@
  * (bounded by the lifecycle's grace period), then close listeners and connections.
  */
 import { type Clock, systemClock } from '../../lib/index.js';
-import { Endpoint, type EndpointModule, LocalIdentity } from '../../sip/endpoint/index.js';
+import { Endpoint, type EndpointModule, LocalIdentity, type SipLogFields, partialLogFields, sipLogFields } from '../../sip/endpoint/index.js';
 import {
   type ListenerSpec,
   type NetAddress,
@@ -17,6 +17,7 @@ import {
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
+import { createSipMessageLog } from './sip-message-log.js';
 
 export interface SipCore extends Component {
   readonly endpoint: () => Endpoint;
@@ -47,8 +48,20 @@ export async function createSipCore(
     // Until the endpoint exists (the instant between bind and wiring) messages are dropped;
     // UDP peers retransmit and stream peers' bytes wait in the socket.
     user: {
-      onMessage: (rx: ReceivedMessage) => guard(() => endpoint?.transportUser.onMessage(rx)),
-      onInvalid: (rx: ReceivedInvalid) => guard(() => endpoint?.transportUser.onInvalid(rx)),
+      onMessage: (rx: ReceivedMessage) => {
+        try {
+          endpoint?.transportUser.onMessage(rx);
+        } catch (err) {
+          failed(err, sipLogFields(rx.message), rx.source);
+        }
+      },
+      onInvalid: (rx: ReceivedInvalid) => {
+        try {
+          endpoint?.transportUser.onInvalid(rx);
+        } catch (err) {
+          failed(err, partialLogFields(rx.partial), rx.source);
+        }
+      },
     },
     maxMessageSize: config.sip.maxMessageSize,
     maxConnectionsPerIp: config.transport.maxConnectionsPerSource,
@@ -60,13 +73,11 @@ export async function createSipCore(
   });
   let bound: readonly NetAddress[] = [];
   // A bug above the transport must cost one message, never the process (or the socket loop).
-  const guard = (fn: () => void): void => {
-    try {
-      fn();
-    } catch (err) {
-      logger.error({ err }, 'internal error while handling a message');
-    }
+  const failed = (err: unknown, fields: SipLogFields, source: NetAddress): void => {
+    logger.error({ err, ...fields, source }, 'internal error while handling a message');
   };
+  // One debug line per SIP message in and out (the channel is subscribed only at debug level).
+  const messageLog = createSipMessageLog(logger.child({ component: 'sip' }));
 
   return {
     name: 'sip',
@@ -78,6 +89,7 @@ export async function createSipCore(
     async start() {
       const r = await transport.start();
       if (!r.ok) throw new Error(r.error.message);
+      messageLog.start();
       bound = r.value;
       endpoint = new Endpoint({
         transport,
@@ -98,7 +110,11 @@ export async function createSipCore(
         await endpoint.drain(clock);
         await endpoint.stop();
       }
-      await transport.stop();
+      try {
+        await transport.stop();
+      } finally {
+        messageLog.stop();
+      }
     },
     describe() {
       return { listeners: bound.map((a) => `${a.transport}:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`) };

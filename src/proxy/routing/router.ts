@@ -51,7 +51,7 @@ export class Router {
 
   /** onRequest hook first, then the route list; undefined = the default (location for our domains). */
   async decide(policy: RoutingPolicy, req: RequestView): Promise<RoutingDecision | undefined> {
-    const hooked = await this.call('onRequest', () => policy.hooks.onRequest?.(req));
+    const hooked = await this.call('onRequest', req, () => policy.hooks.onRequest?.(req));
     if (hooked) return { action: hooked, rule: undefined };
     const rule = firstMatch(policy.rules, req);
     return rule === undefined ? undefined : { action: rule.action, rule };
@@ -59,7 +59,7 @@ export class Router {
 
   /** Failure route: the onFailure hook, else the chosen rule's `on_failure` for that code. */
   async failure(policy: RoutingPolicy, req: RequestView, rule: RouteRule | undefined, status: number, reason: string): Promise<RouteAction | undefined> {
-    const hooked = await this.call('onFailure', () => policy.hooks.onFailure?.(req, { status, reason }));
+    const hooked = await this.call('onFailure', req, () => policy.hooks.onFailure?.(req, { status, reason }));
     if (hooked) return hooked;
     if (rule?.onFailure !== undefined && rule.onFailure.codes.includes(status)) return rule.onFailure.action;
     return undefined;
@@ -71,22 +71,22 @@ export class Router {
     try {
       return hook(req, branch);
     } catch (err) {
-      this.log?.warn({ err, hook: 'onBranch', callId: req.callId }, 'routing hook failed');
+      this.log?.warn({ err, hook: 'onBranch', callId: req.callId, user: req.fromUser }, 'routing hook failed');
       return undefined;
     }
   }
 
   reply(policy: RoutingPolicy, req: RequestView, reply: ReplyView): void {
     if (policy.hooks.onReply === undefined) return;
-    void this.call('onReply', () => policy.hooks.onReply?.(req, reply));
+    void this.call('onReply', req, () => policy.hooks.onReply?.(req, reply));
   }
 
-  private async call<T>(hook: string, fn: () => T | Promise<T>): Promise<Exclude<T, void> | undefined> {
+  private async call<T>(hook: string, req: RequestView, fn: () => T | Promise<T>): Promise<Exclude<T, void> | undefined> {
     try {
       const v = await fn();
       return (v ?? undefined) as Exclude<T, void> | undefined;
     } catch (err) {
-      this.log?.warn({ err, hook }, 'routing hook failed');
+      this.log?.warn({ err, hook, callId: req.callId, user: req.fromUser }, 'routing hook failed');
       return undefined;
     }
   }

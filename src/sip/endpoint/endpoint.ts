@@ -27,6 +27,7 @@ import type { LocalIdentity } from './local-identity.js';
 import { MergedRequestDetector } from './merged-requests.js';
 import { StatelessResponseCache } from './stateless-response-cache.js';
 import { type EndpointModule, type IncomingRequest, type IncomingResponse, priorityOf } from './module.js';
+import { partialLogFields, sipLogFields } from './log-fields.js';
 import { createOptionsModule } from './options-module.js';
 import { STANDARD_METHODS, checkRequest } from './request-checks.js';
 
@@ -219,7 +220,7 @@ export class Endpoint implements TransactionUser {
   onInvalid(rx: ReceivedInvalid): void {
     const partial = rx.partial;
     if (partial === undefined || partial.kind !== 'request' || partial.method === 'ACK') {
-      this.log.debug({ reason: rx.error.reason, source: rx.source }, 'dropped unparseable message');
+      this.log.debug({ ...partialLogFields(partial), reason: rx.error.reason, source: rx.source }, 'dropped unparseable message');
       return;
     }
     const viaField = partial.headers.find((f) => f.key === 'via');
@@ -227,7 +228,7 @@ export class Endpoint implements TransactionUser {
     const via = first === undefined ? undefined : parseVia(first);
     const hasIds = ['from', 'to', 'call-id', 'cseq'].every((k) => partial.headers.some((f) => f.key === k));
     if (via === undefined || !hasIds) {
-      this.log.debug({ reason: rx.error.reason, source: rx.source }, 'dropped unparseable request: no route for a response');
+      this.log.debug({ ...partialLogFields(partial), reason: rx.error.reason, source: rx.source }, 'dropped unparseable request: no route for a response');
       return;
     }
     // §18.2.1 / RFC 3581: the echoed Via carries received/rport like any other response's.
@@ -244,7 +245,7 @@ export class Endpoint implements TransactionUser {
   }
 
   onServerTimeout(tx: ServerTransaction): void {
-    this.log.debug({ callId: tx.request.callId }, 'no ACK for a final response (Timer H)');
+    this.log.debug(sipLogFields(tx.request), 'no ACK for a final response (Timer H)');
   }
 
   // --- pipeline ---------------------------------------------------------------------
@@ -255,7 +256,7 @@ export class Endpoint implements TransactionUser {
         if (!handled) (fallback ?? ((r) => this.unhandled(r)))(incoming);
       },
       (err: unknown) => {
-        this.log.error({ err, callId: incoming.request.callId }, 'module failed on a request');
+        this.log.error({ err, ...sipLogFields(incoming.request) }, 'module failed on a request');
         if (!incoming.answered && incoming.request.method !== 'ACK') incoming.respond(500);
       },
     );
