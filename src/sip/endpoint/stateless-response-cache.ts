@@ -26,6 +26,17 @@ export type CacheVerdict =
   | { readonly kind: 'pending' }
   | { readonly kind: 'answered'; readonly response: SipResponse };
 
+/**
+ * The bytes in a buffer of their own. A small Buffer is a slice of an 8 KiB pool slab that
+ * other, short-lived buffers share; kept for the retransmission window, each cached response
+ * pinned a whole slab (4,800 slabs, 37 MiB, after a 100,000-user registration fill).
+ */
+function ownCopy(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
 export class StatelessResponseCache {
   private readonly entries = new Map<string, Entry>();
 
@@ -75,7 +86,7 @@ export class StatelessResponseCache {
     const e = this.entries.get(key);
     if (e !== undefined && e.bytes !== undefined && e.expires > now) return;
     if (e === undefined) this.evict(now);
-    this.entries.set(key, { bytes: serialize(response), expires: now + this.windowMs });
+    this.entries.set(key, { bytes: ownCopy(serialize(response)), expires: now + this.windowMs });
   }
 
   /** Oldest entries first in a Map: drop expired ones, and the oldest when full. */
