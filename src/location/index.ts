@@ -1,5 +1,5 @@
 /** The location service (RFC 3261 §10.3): the bindings store and its backends. */
-export type { Binding, BindingChange, BindingSource, LocationStore, RegistrationEntry } from './types.js';
+export type { Binding, BindingChange, BindingSource, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 export { LocationStoreError } from './errors.js';
 export { MemoryLocationStore, type MemoryLocationData } from './memory-store.js';
 export { SqliteLocationStore, type SqliteLocationStoreOptions } from './sqlite-store.js';

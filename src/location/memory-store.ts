@@ -4,7 +4,7 @@
  * semantics match the persistent backends exactly. Stores built on one `MemoryLocationData`
  * share it, like two processes sharing a database.
  */
-import type { Binding, BindingChange, LocationStore, RegistrationEntry } from './types.js';
+import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError } from './errors.js';
 
@@ -52,11 +52,12 @@ export class MemoryLocationStore implements LocationStore {
     return removed;
   }
 
-  async list(now: number, options: { aorPrefix?: string; limit?: number } = {}): Promise<RegistrationEntry[]> {
+  async list(now: number, options: ListOptions = {}): Promise<RegistrationEntry[]> {
     this.assertOpen();
     const prefix = options.aorPrefix ?? '';
     const limit = options.limit ?? Infinity;
-    const aors = [...this.data.keys()].filter((a) => a.startsWith(prefix)).sort();
+    const after = options.after;
+    const aors = [...this.data.keys()].filter((a) => a.startsWith(prefix) && (after === undefined || byteOrder(a, after) > 0)).sort(byteOrder);
     const out: RegistrationEntry[] = [];
     for (const aor of aors) {
       if (out.length >= limit) break;
@@ -86,4 +87,9 @@ export class MemoryLocationStore implements LocationStore {
   private assertOpen(): void {
     if (this.closed) throw new LocationStoreError(BACKEND, 'the store is closed');
   }
+}
+
+/** The byte order of the UTF-8 encodings (SQLite's and Redis's order), not UTF-16 code units. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

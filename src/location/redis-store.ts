@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Binding, BindingChange, LocationStore, RegistrationEntry } from './types.js';
+import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
 import { COMPARE_AND_SET_LUA, type RedisKeys, redisKeys } from './redis-keys.js';
@@ -106,12 +106,12 @@ export class RedisLocationStore implements LocationStore {
     });
   }
 
-  list(now: number, options: { aorPrefix?: string; limit?: number } = {}): Promise<RegistrationEntry[]> {
+  list(now: number, options: ListOptions = {}): Promise<RegistrationEntry[]> {
     return this.track(async () => {
       const limit = options.limit ?? Infinity;
       const out: RegistrationEntry[] = [];
       if (limit <= 0) return out;
-      await this.scanAors('list', options.aorPrefix ?? '', (aor, bindings) => {
+      await this.scanAors('list', options.aorPrefix ?? '', options.after, (aor, bindings) => {
         const live = liveBindings(bindings, now);
         if (live.length > 0) out.push({ aor, bindings: live });
         return out.length < limit;
@@ -124,7 +124,7 @@ export class RedisLocationStore implements LocationStore {
     return this.track(async () => {
       let aors = 0;
       let bindings = 0;
-      await this.scanAors('count', '', (_aor, all) => {
+      await this.scanAors('count', '', undefined, (_aor, all) => {
         const live = liveBindings(all, now).length;
         if (live > 0) aors++;
         bindings += live;
@@ -164,8 +164,10 @@ export class RedisLocationStore implements LocationStore {
   }
 
   /** Visits the AORs starting with `prefix` in byte order (with all their stored bindings) until `visit` says stop. */
-  private async scanAors(op: string, prefix: string, visit: (aor: string, bindings: Binding[]) => boolean): Promise<void> {
+  private async scanAors(op: string, prefix: string, after: string | undefined, visit: (aor: string, bindings: Binding[]) => boolean): Promise<void> {
     let min: string = prefix === '' ? '-' : `[${prefix}`;
+    // ZRANGEBYLEX compares bytes, as Buffer.compare does: "(after" starts just past it.
+    if (after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0) min = `(${after}`;
     // No UTF-8 string contains the byte 0xff, so "(prefix\xff" bounds every string starting with prefix.
     const max: string | Buffer = prefix === '' ? '+' : Buffer.concat([Buffer.from(`(${prefix}`), Buffer.from([0xff])]);
     for (;;) {

@@ -11,7 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Binding, BindingChange, LocationStore, RegistrationEntry } from './types.js';
+import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
 
@@ -62,6 +62,7 @@ export class SqliteLocationStore implements LocationStore {
   private readonly remove: Database.Statement<[string]>;
   private readonly selectExpiring: Database.Statement<[number, number], Row>;
   private readonly selectFrom: Database.Statement<[string, number], Row>;
+  private readonly selectAfter: Database.Statement<[string, number], Row>;
   private readonly countSettled: Database.Statement<[number], { aors: number; bindings: number }>;
   private readonly selectUnsettled: Database.Statement<[number, number], Row>;
   private readonly modifyTxn: Database.Transaction<(aor: string, now: number, change: (c: readonly Binding[]) => BindingChange<unknown>) => unknown>;
@@ -94,6 +95,7 @@ export class SqliteLocationStore implements LocationStore {
       this.remove = this.db.prepare('DELETE FROM location_bindings WHERE aor = ?');
       this.selectExpiring = this.db.prepare('SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE min_expires_at <= ? ORDER BY min_expires_at LIMIT ?');
       this.selectFrom = this.db.prepare('SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE aor >= ? AND max_expires_at > ? ORDER BY aor');
+      this.selectAfter = this.db.prepare('SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE aor > ? AND max_expires_at > ? ORDER BY aor');
       this.countSettled = this.db.prepare('SELECT COUNT(*) AS aors, COALESCE(SUM(binding_count), 0) AS bindings FROM location_bindings WHERE min_expires_at > ?');
       this.selectUnsettled = this.db.prepare(
         'SELECT aor, min_expires_at, max_expires_at, bindings FROM location_bindings WHERE min_expires_at <= ? AND max_expires_at > ?',
@@ -157,15 +159,18 @@ export class SqliteLocationStore implements LocationStore {
     }
   }
 
-  async list(now: number, options: { aorPrefix?: string; limit?: number } = {}): Promise<RegistrationEntry[]> {
+  async list(now: number, options: ListOptions = {}): Promise<RegistrationEntry[]> {
     this.assertOpen();
     const prefix = options.aorPrefix ?? '';
     const limit = options.limit ?? Infinity;
+    const after = options.after;
     return this.run('list', () => {
       const out: RegistrationEntry[] = [];
       if (limit <= 0) return out;
       // Rows are in byte order of the AOR, so the prefixed ones are contiguous from `prefix`.
-      for (const row of this.selectFrom.iterate(prefix, now)) {
+      const fromAfter = after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) > 0;
+      const rows = fromAfter ? this.selectAfter.iterate(after, now) : this.selectFrom.iterate(prefix, now);
+      for (const row of rows) {
         if (!row.aor.startsWith(prefix)) break;
         out.push({ aor: row.aor, bindings: liveBindings(decodeBindings(BACKEND, row.aor, row.bindings), now) });
         if (out.length >= limit) break;

@@ -74,9 +74,22 @@ export interface LocationStore {
   modify<T>(aor: string, now: number, change: (current: readonly Binding[]) => BindingChange<T>): Promise<T>;
   /** Deletes bindings expired at `now`; resolves to how many were removed. */
   purgeExpired(now: number): Promise<number>;
-  /** Registrations for the admin view: AORs in order, unexpired bindings only, at most `limit`. */
-  list(now: number, options?: { aorPrefix?: string; limit?: number }): Promise<RegistrationEntry[]>;
+  /**
+   * Registrations in AOR order (byte order), unexpired bindings only, at most `limit`; with
+   * `after`, only AORs ordered after it (a page cursor: pass the last AOR of the previous page).
+   */
+  list(now: number, options?: ListOptions): Promise<RegistrationEntry[]>;
   /** Counts of AORs and unexpired bindings. */
   count(now: number): Promise<{ aors: number; bindings: number }>;
   close(): Promise<void>;
+}
+
+/** What `LocationStore.list` returns. */
+export interface ListOptions {
+  /** Only AORs starting with this. */
+  readonly aorPrefix?: string;
+  /** At most this many entries. */
+  readonly limit?: number;
+  /** Only AORs after this one (exclusive). */
+  readonly after?: string;
 }

@@ -201,7 +201,7 @@ export function locationStoreContract(name: string, createBackend: () => Promise
       withStores(1, async (store) => {
         const aors = ['sip:bob@example.com', 'sip:alice@example.com', 'sip:alice2@example.com', 'sips:alice@example.com', 'sip:alf@example.com'];
         for (const aor of aors) await put(store, aor, [binding(`${aor.replace(/^sips?:/, 'sip:')};c`)]);
-        const names = async (options?: { aorPrefix?: string; limit?: number }) => (await store.list(T0, options)).map((e) => e.aor);
+        const names = async (options?: { aorPrefix?: string; limit?: number; after?: string }) => (await store.list(T0, options)).map((e) => e.aor);
         assert.deepEqual(await names(), ['sip:alf@example.com', 'sip:alice2@example.com', 'sip:alice@example.com', 'sip:bob@example.com', 'sips:alice@example.com']);
         assert.deepEqual(await names({ aorPrefix: 'sip:ali' }), ['sip:alice2@example.com', 'sip:alice@example.com']);
         assert.deepEqual(await names({ aorPrefix: 'sip:al', limit: 2 }), ['sip:alf@example.com', 'sip:alice2@example.com']);
@@ -209,6 +209,12 @@ export function locationStoreContract(name: string, createBackend: () => Promise
         assert.deepEqual(await names({ limit: 0 }), []);
         assert.deepEqual(await names({ aorPrefix: 'sip:zed' }), []);
         assert.deepEqual(await names({ aorPrefix: 'sips:alice@example.com' }), ['sips:alice@example.com']);
+        // `after` is an exclusive cursor, combined with the prefix and the limit.
+        assert.deepEqual(await names({ after: 'sip:alice2@example.com', limit: 2 }), ['sip:alice@example.com', 'sip:bob@example.com']);
+        assert.deepEqual(await names({ after: 'sip:alice@example.com', aorPrefix: 'sip:al' }), []);
+        assert.deepEqual(await names({ after: 'sip:a', aorPrefix: 'sip:ali' }), ['sip:alice2@example.com', 'sip:alice@example.com']);
+        assert.deepEqual(await names({ after: 'sip:zzz' }), ['sips:alice@example.com']);
+        assert.deepEqual(await names({ after: 'sips:alice@example.com' }), []);
       }));
 
     it('list and count cover more AORs than one batch', () =>
@@ -231,6 +237,15 @@ export function locationStoreContract(name: string, createBackend: () => Promise
         assert.equal(all.length, n - vanished);
         assert.ok(all.every((e, i) => i === 0 || all[i - 1].aor < e.aor));
         assert.equal((await store.list(T0, { limit: 1000 })).length, 1000);
+        // Paging with the cursor visits every AOR once, in order, across store batches.
+        const paged: string[] = [];
+        for (let page = 0, after: string | undefined; page < 10; page++) {
+          const entries = await store.list(T0 + 1000, { aorPrefix: 'sip:user', limit: 500, ...(after === undefined ? {} : { after }) });
+          paged.push(...entries.map((e) => e.aor));
+          if (entries.length < 500) break;
+          after = entries[entries.length - 1].aor;
+        }
+        assert.deepEqual(paged, all.map((e) => e.aor));
         assert.equal(await store.purgeExpired(T0 + 1000), expiredBindings);
       }));
 

@@ -71,6 +71,25 @@ describe('NAT keep-alive (nathelper-style OPTIONS pings)', () => {
     assert.equal(s.got.get(PUBLIC_C.host)?.length, 0, 'a contact not behind NAT is not pinged');
   });
 
+  it('walks the store in pages: every NATed binding of more AORs than a page is pinged once', async () => {
+    const s = await setup();
+    const n = 1234;
+    for (let i = 0; i < n; i++) {
+      const host = `203.0.113.${(i % 200) + 10}`;
+      await s.put(`u${String(i).padStart(5, '0')}@example.com`, [binding(`sip:u${i}@10.0.0.9:5060`, { transport: 'udp', host, port: 41000 + i }, s.now, true)]);
+    }
+    const listed: Array<string | undefined> = [];
+    const list = s.location.list.bind(s.location);
+    s.location.list = (now, options) => {
+      listed.push(options?.after);
+      return list(now, options);
+    };
+    const r = await s.ka.round();
+    // alice, bob (NATed) and the n users; carol is not behind a NAT.
+    assert.equal(r.pinged, n + 2);
+    assert.deepEqual(listed, [undefined, 'u00496@example.com', 'u00996@example.com']);
+  });
+
   it('removes a contact that does not answer by Timer F; keeps the one that answered', async () => {
     const s = await setup();
     await s.ka.round();
