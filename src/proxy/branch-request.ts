@@ -46,9 +46,13 @@ export function branchRequest(original: SipRequest, o: BranchRequestOptions): Si
   return r;
 }
 
-/** A Record-Route value for this proxy's address (§16.6 step 4; `lr` for loose routing). */
-export function recordRouteValue(host: string, port: number, transport: string): string {
+/**
+ * A Record-Route value for this proxy's address (§16.6 step 4; `lr` for loose routing), with
+ * a flow token as its user part when the UA on that side is reached over a flow (RFC 5626
+ * §5.3; `ob` marks the entry as an outbound edge's).
+ */
+export function recordRouteValue(host: string, port: number, transport: string, flowToken?: string): string {
   const h = host.includes(':') ? `[${host}]` : host;
   const t = transport === 'udp' ? '' : `;transport=${transport}`;
-  return `<sip:${h}:${port}${t};lr>`;
+  return flowToken === undefined ? `<sip:${h}:${port}${t};lr>` : `<sip:${flowToken}@${h}:${port}${t};lr;ob>`;
 }

@@ -7,6 +7,8 @@ import { type SipRequest, type SipResponse, Via } from '../sip/message/index.js'
 import { buildCancel } from '../sip/transaction/index.js';
 import { type Destination, type NetAddress, viaTransport } from '../sip/transport/index.js';
 import { branchRequest, recordRouteValue } from './branch-request.js';
+import { calleeFlowToken } from './flow-routing.js';
+import type { FlowTokens } from './flow-token.js';
 import { loopHash, proxyBranch } from './loop-detection.js';
 import type { BranchEvents, BranchHandle } from './response-context.js';
 import type { Target } from './targets.js';
@@ -20,6 +22,8 @@ export interface ForwardPlan {
   readonly loopHash: string;
   /** The listener the request came in on (for double Record-Route). */
   readonly inbound: NetAddress;
+  /** The caller's flow token, when the caller is reached over its flow (flow-token.ts). */
+  readonly callerFlowToken?: string;
   readonly recordRoute: boolean;
   readonly consumeProxyAuthorization: boolean;
   /** Headers a branch hook adds to this branch's request. */
@@ -27,7 +31,10 @@ export interface ForwardPlan {
 }
 
 export class Forwarder {
-  constructor(private readonly endpoint: Endpoint) {}
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly flowTokens: FlowTokens,
+  ) {}
 
   /** Our Via for a copy sent to `dest`, with a §16.6 step 8 branch. */
   via(dest: Destination, branch: string): Via | undefined {
@@ -42,7 +49,8 @@ export class Forwarder {
     if (dest === undefined) return { failed: 503, reason: 'No Route To Target' };
     const via = this.via(dest, proxyBranch(plan.loopHash, `${index}${Math.random().toString(36).slice(2, 8)}`));
     if (via === undefined) return { failed: 503, reason: 'No Transport To Target' };
-    const recordRoute = plan.recordRoute ? this.recordRoutes(plan.inbound, dest) : [];
+    const calleeToken = target.viaFlow === true ? calleeFlowToken(this.flowTokens, dest) : undefined;
+    const recordRoute = plan.recordRoute ? this.recordRoutes(plan.inbound, dest, plan.callerFlowToken, calleeToken) : [];
     const request = branchRequest(plan.request, { target, recordRoute, via, consumeProxyAuthorization: plan.consumeProxyAuthorization });
     for (const [name, value] of Object.entries(plan.extraHeaders ?? {})) request.addHeader(name, value);
     const tx = this.endpoint.transactions.createClientTransaction(request, dest, {
@@ -69,14 +77,18 @@ export class Forwarder {
   /**
    * §16.6 step 4: our Record-Route. When the request leaves by another transport or address
    * than it came in on, two entries — one per side — so each UA routes to the interface it
-   * can reach ("double Record-Route"). The outbound side's entry comes first.
+   * can reach ("double Record-Route"). The outbound side's entry comes first. A side reached
+   * over a flow gets its flow token in its entry; with a token on either side the two entries
+   * differ, so both are kept even on one interface.
    */
-  recordRoutes(inbound: NetAddress, dest: Destination): string[] {
+  recordRoutes(inbound: NetAddress, dest: Destination, callerToken?: string, calleeToken?: string): string[] {
     const outbound = this.endpoint.transport.localAddressFor(dest);
     if (outbound === undefined) return [];
-    const out = recordRouteValue(outbound.host, outbound.port, outbound.transport);
+    const out = recordRouteValue(outbound.host, outbound.port, outbound.transport, calleeToken);
     const same = outbound.transport === inbound.transport && outbound.host === inbound.host && outbound.port === inbound.port;
-    return same ? [out] : [out, recordRouteValue(inbound.host, inbound.port, inbound.transport)];
+    if (same && callerToken === undefined) return [out];
+    if (same && calleeToken === undefined) return [recordRouteValue(inbound.host, inbound.port, inbound.transport, callerToken)];
+    return [out, recordRouteValue(inbound.host, inbound.port, inbound.transport, callerToken)];
   }
 
   /** §16.11: an ACK for a 2xx (or any request without a transaction) sent on statelessly. */

@@ -17,6 +17,8 @@ import { CallTracker } from './call-tracker.js';
 import { MediaAnchor, type MediaControl, type MediaMode, type OfferState, warningValue } from './media-anchor.js';
 import { DialogTerminator } from './dialog-terminator.js';
 import { Forwarder } from './forwarder.js';
+import { FlowTokens } from './flow-token.js';
+import { callerFlowToken, flowDestination } from './flow-routing.js';
 import { requestView } from './request-view.js';
 import { type RequestView, type RouteRule, Router, type RoutingPolicy } from './routing/index.js';
 import { isLoop, loopHash } from './loop-detection.js';
@@ -82,7 +84,8 @@ export interface ProxyModule extends EndpointModule {
 }
 
 export function createProxyModule(o: ProxyOptions): ProxyModule {
-  const forwarder = new Forwarder(o.endpoint);
+  const flowTokens = new FlowTokens();
+  const forwarder = new Forwarder(o.endpoint, flowTokens);
   const router = o.router ?? new Router();
   const calls = o.calls ?? new CallTracker({ clock: o.clock, onEnded: (id) => o.callPolicy?.ended(id) });
   const isTrusted = (ip: string): boolean => o.isTrusted(ip) || router.trunkFromSource(ip) !== undefined;
@@ -103,7 +106,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     // §16.3 step 3: "If the request does not contain a Max-Forwards header field, this step
     // is passed. If it does, and its value is zero, the element MUST NOT forward the request"
     // (OPTIONS to this server was answered by the endpoint before reaching us).
-    const routed = processRoutes(r, isMe);
+    const routed = processRoutes(r, isMe, (u) => flowTokens.decode(u) !== undefined);
     const routeTop = routed.next;
     const local = routeTop === undefined && identity.isLocalUri(r.uri);
     if (local && r.uri.kind === 'sip' && r.uri.user === undefined) return false; // for the server itself
@@ -144,7 +147,10 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     if (!initial && !local && routeTop === undefined && !routed.viaUs) {
       return answer(req, 403, 'Relaying Forbidden');
     }
-    if (routeTop !== undefined || (!local && !initial)) {
+    const flow = routeTop === undefined && !initial ? flowDestination(flowTokens, routed.ourUsers, req) : undefined;
+    if (flow !== undefined) {
+      targets = [{ uri: r.uri, destination: flow, q: 1 }];
+    } else if (routeTop !== undefined || (!local && !initial)) {
       const hop = await resolveNextHop(routeTop ?? r.uri);
       if (!hop.ok) return answer(req, hop.status, hop.reason);
       targets = [{ uri: r.uri, destination: hop.destination, q: 1 }];
@@ -192,6 +198,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       receivedUri,
       loopHash: loopHash(r, receivedUri, r.topVia),
       inbound: req.rx.local,
+      callerFlowToken: callerFlowToken(flowTokens, req),
       recordRoute: (o.recordRoute ?? true) && initial && DIALOG_FORMING.has(r.method),
       consumeProxyAuthorization: consumed,
     };
@@ -346,7 +353,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       // (a UA not behind NAT) it comes from the Contact itself.
       const first = t.routes?.[0];
       if (t.destination !== undefined && first === undefined) {
-        targets.push(t);
+        targets.push({ ...t, viaFlow: true });
         continue;
       }
       const hop = await resolveNextHop(first === undefined ? t.uri : (parseNameAddr(first)?.uri ?? t.uri));

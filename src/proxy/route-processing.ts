@@ -20,15 +20,24 @@ export interface RouteResult {
   readonly next: Uri | undefined;
   /** Whether the request carried a Route entry of ours: it is on a path we agreed to be on. */
   readonly viaUs: boolean;
+  /** The user parts of the entries of ours that were removed, in order (flow tokens). */
+  readonly ourUsers: readonly string[];
 }
 
-export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean): RouteResult {
+/**
+ * `isFlowToken`: a user part that is one of our flow tokens — our Record-Route URIs carry one
+ * (flow-token.ts), so a Request-URI with such a user can still be a value we placed.
+ */
+export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean, isFlowToken: (user: string) => boolean = () => false): RouteResult {
   let viaUs = false;
+  const ourUsers: string[] = [];
   const routes = req.header('route') === undefined ? [] : (req.headerValues('route') ?? []);
-  if (routes.length > 0 && req.uri.kind === 'sip' && req.uri.user === undefined && req.uri.lr && isMe(req.uri)) {
+  const uri = req.uri;
+  if (routes.length > 0 && uri.kind === 'sip' && (uri.user === undefined || isFlowToken(uri.user)) && uri.lr && isMe(uri)) {
     const last = parseNameAddr(routes[routes.length - 1]);
     if (last !== undefined) {
       viaUs = true;
+      if (uri.user !== undefined) ourUsers.push(uri.user);
       req.uri = last.uri;
       const kept = routes.slice(0, -1);
       req.removeHeader('route');
@@ -37,8 +46,9 @@ export function processRoutes(req: SipRequest, isMe: (uri: Uri) => boolean): Rou
   }
   for (;;) {
     const top = firstRoute(req);
-    if (top === undefined || !isMe(top)) return { next: top, viaUs };
+    if (top === undefined || !isMe(top)) return { next: top, viaUs, ourUsers };
     viaUs = true;
+    if (top.kind === 'sip' && top.user !== undefined) ourUsers.push(top.user);
     req.removeFirstValue('route');
   }
 }

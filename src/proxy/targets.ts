@@ -20,6 +20,8 @@ export interface Target {
   /** Route header values to put first (RFC 3327 Path of the binding). */
   readonly routes?: readonly string[];
   readonly q: number;
+  /** `destination` is the UA's flow, not its Contact: its Record-Route gets a flow token. */
+  readonly viaFlow?: true;
 }
 
 const KINDS: readonly string[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];

@@ -9,6 +9,7 @@ import type { LocationStore, Binding } from '../location/index.js';
 import { type EndpointLog, type EndpointModule, type IncomingRequest, type LocalIdentity, sipLogFields } from '../sip/endpoint/index.js';
 import { type SipRequest, parseDeltaSeconds, parseNameAddr, unescape } from '../sip/message/index.js';
 import { aorKey } from './aor.js';
+import { behindNat } from './nat-detection.js';
 import { type ContactSpec, type ExpiryPolicy, type RegisterData, updateBindings } from './binding-update.js';
 
 /** What the registrar needs of digest authentication (src/auth's DigestAuthenticator). */
@@ -191,23 +192,6 @@ function readRegister(r: SipRequest, req: IncomingRequest, node: string | undefi
     });
   }
   return { ...base, nat: behindNat(r, req.rx.source.host, req.rx.source.port, contactHosts), contacts };
-}
-
-/**
- * NAT detection for a REGISTER, as Kamailio's nat_uac_test(19) does it: the top Via's
- * sent-by differs from the packet's source address or port (RFC 3581 — the UA does not
- * know its public address), or a Contact names a private address that is not the source.
- */
-function behindNat(r: SipRequest, sourceHost: string, sourcePort: number, contactHosts: readonly string[]): boolean {
-  const via = r.topVia;
-  const viaPort = via.port ?? (via.transport === 'TLS' ? 5061 : 5060);
-  if (via.hostname !== sourceHost.toLowerCase() || viaPort !== sourcePort) return true;
-  return contactHosts.some((h) => h !== sourceHost && isPrivateAddress(h));
-}
-
-/** RFC 1918, RFC 6598 (CGN), link-local and IPv6 unique-local / link-local addresses. */
-function isPrivateAddress(host: string): boolean {
-  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.|169\.254\.|f[cd][0-9a-f]{2}:|fe80:)/i.test(host);
 }
 
 /** delta-seconds; RFC 4475 §3.1.2.4: an absurdly large value is treated as very long, not an error. */

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { answerChallenge } from '../../../src/auth/index.js';
 import { createResponse } from '../../../src/sip/message/index.js';
-import { ALICE, PROXY, inDialog, setup } from './proxy-harness.js';
+import { ALICE, BOB_NAT, PROXY, inDialog, setup } from './proxy-harness.js';
+
+/** Our Record-Route with a flow token (RFC 5626 §5.3). */
+const FLOW_RR = /^<sip:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+@192\.0\.2\.1:5060;lr;ob>$/;
 
 describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
   it('challenges a domain user with 407, then forwards to the NATed contact with Record-Route', async () => {
@@ -23,7 +26,8 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     assert.equal(inv.uri.toString(), 'sip:bob@10.0.0.20:5060', 'Request-URI is the registered contact');
     assert.equal(inv.maxForwards, 69);
     assert.equal(inv.vias.length, 2);
-    assert.equal(inv.header('record-route'), '<sip:192.0.2.1:5060;lr>');
+    // Bob is reached through his NAT pinhole, not his Contact: our entry carries his flow token.
+    assert.match(inv.header('record-route') ?? '', FLOW_RR);
     assert.equal(inv.header('proxy-authorization'), undefined, 'our credentials are consumed');
   });
 
@@ -41,15 +45,19 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     assert.deepEqual(s.alice.responses().map((r) => r.status).filter((x) => x !== 100), [180, 200]);
     const got200 = s.alice.responses(200)[0];
     assert.equal(got200.vias.length, 1, 'the proxy removed its Via');
-    assert.equal(got200.header('record-route'), '<sip:192.0.2.1:5060;lr>');
-    // Alice's ACK and BYE: Request-URI = bob's Contact, Route = the Record-Route.
-    await s.send(ALICE, inDialog('ACK', 1, 'z9hG4bK-ack1'));
-    await s.send(ALICE, inDialog('BYE', 2, 'z9hG4bK-bye1'));
+    const rr = got200.header('record-route') ?? '';
+    assert.match(rr, FLOW_RR);
+    // Alice's ACK and BYE: Request-URI = bob's (private) Contact, Route = the Record-Route.
+    await s.send(ALICE, inDialog('ACK', 1, 'z9hG4bK-ack1', rr));
+    await s.send(ALICE, inDialog('BYE', 2, 'z9hG4bK-bye1', rr));
     const ack = s.bob.requests('ACK')[0];
     const bye = s.bob.requests('BYE')[0];
     assert.ok(ack, 'ACK reached bob through the proxy');
     assert.ok(bye, 'BYE reached bob through the proxy');
     assert.equal(bye.header('route'), undefined, 'our Route entry was removed (§16.4)');
+    // RFC 5626 §5.3: sent over bob's flow (his NAT's public address), not to 10.0.0.20.
+    const sentTo = s.net.log.filter((e) => e.message?.kind === 'request' && e.message.method !== 'INVITE' && e.from.host === PROXY.host).map((e) => `${e.message!.kind === 'request' ? e.message!.method : ''} ${e.to.host}:${e.to.port}`);
+    assert.deepEqual(sentTo, [`ACK ${BOB_NAT.host}:${BOB_NAT.port}`, `BYE ${BOB_NAT.host}:${BOB_NAT.port}`]);
     await s.bob.t.send(createResponse(bye, 200), PROXY);
     await s.flush();
     assert.equal(s.alice.responses(200).filter((r) => r.cseq.method === 'BYE').length, 1);

@@ -40,12 +40,12 @@ export function phone(net: LoopNetwork, addr: NetAddress, publicAddress?: NetAdd
  * Alice's request inside the call's dialog (tags alice1/bob1), sent to bob's contact along the
  * proxy's Record-Route.
  */
-export function inDialog(method: string, cseq: number, branch: string): string {
+export function inDialog(method: string, cseq: number, branch: string, route = `<sip:${PROXY.host}:${PROXY.port};lr>`): string {
   return [
     `${method} sip:bob@10.0.0.20:5060 SIP/2.0`,
     `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=${branch};rport`,
     'Max-Forwards: 70',
-    `Route: <sip:${PROXY.host}:${PROXY.port};lr>`,
+    `Route: ${route}`,
     'From: "Alice" <sip:alice@example.com>;tag=alice1',
     'To: <sip:bob@example.com>;tag=bob1',
     'Call-ID: call-1@alice',

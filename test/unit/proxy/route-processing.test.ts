@@ -36,7 +36,7 @@ describe('processRoutes (RFC 3261 §16.4)', () => {
 
   it('leaves a request without Route alone', () => {
     const r = req('sip:b@198.51.100.20');
-    assert.deepEqual(processRoutes(r, isMe), { next: undefined, viaUs: false });
+    assert.deepEqual(processRoutes(r, isMe), { next: undefined, viaUs: false, ourUsers: [] });
     assert.equal(r.uri.toString(), 'sip:b@198.51.100.20');
   });
 });
