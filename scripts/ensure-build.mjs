@@ -4,8 +4,12 @@
 //   node scripts/ensure-build.mjs            deps + build if dist/ is missing (npm start)
 //   node scripts/ensure-build.mjs --force    deps + build always           (npm test)
 //   node scripts/ensure-build.mjs --system   also the Debian test peers    (npm test)
-import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Every mode also (re)builds the native RTP engine (binding.gyp → build/Release/switchboard_rtp.node)
+// when it is missing or older than its sources; a failed build only warns: the relay then
+// forwards through node:dgram.
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
 const run = (cmd) => execSync(cmd, { stdio: 'inherit' });
@@ -50,3 +54,40 @@ if (!existsSync('node_modules/.package-lock.json') && !existsSync('node_modules/
 if (args.has('--force') || !existsSync('dist/src/app/main.js')) {
   run('npx tsc -p tsconfig.json');
 }
+
+const ADDON = 'build/Release/switchboard_rtp.node';
+const ADDON_SOURCES = ['binding.gyp', ...readdirSync('src/media/native').filter((f) => /\.[ch]$/.test(f)).map((f) => join('src/media/native', f))];
+
+function addonStale() {
+  if (!existsSync(ADDON)) return true;
+  const built = statSync(ADDON).mtimeMs;
+  return ADDON_SOURCES.some((f) => statSync(f).mtimeMs > built);
+}
+
+/** npm's bundled node-gyp (no download), or null. */
+function findNodeGyp() {
+  const rel = 'node_modules/npm/node_modules/node-gyp/bin/node-gyp.js';
+  const candidates = [join(dirname(process.execPath), '..', 'lib', rel)];
+  try {
+    candidates.push(join(execSync('npm prefix -g', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(), 'lib', rel));
+  } catch {
+    // npm not on PATH: only the path next to node is tried
+  }
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+function buildAddon() {
+  // Node's own headers when installed with it (distro packages, official tarballs): no download.
+  const prefix = join(dirname(process.execPath), '..');
+  const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+  const gyp = findNodeGyp();
+  try {
+    if (gyp !== null) execFileSync(process.execPath, [gyp, 'rebuild', '--loglevel=warn', ...nodedir], { stdio: 'inherit' });
+    else execSync(`npx --no-install node-gyp rebuild ${nodedir.join(' ')}`, { stdio: 'inherit' });
+  } catch (e) {
+    console.warn(`native RTP engine not built (${e.message.split('\n')[0]}); the media relay will use node:dgram`);
+  }
+}
+
+if (process.platform === 'linux' && addonStale()) buildAddon();
+

@@ -3,7 +3,7 @@
  * harness, mode "(a) relay that speaks rtpengine's ng protocol"
  * (/work/shared/bench/rtp-relay/README.md): MediaRelay + MediaSessions + the ng backend.
  *   node dist/bench/media/ng-relay-server.js [--ng 127.0.0.1:22222] [--host 127.0.0.1]
- *        [--port-min 20100] [--port-max 31999] [--timeout 3600]
+ *        [--port-min 20100] [--port-max 31999] [--timeout 3600] [--engine auto|native|js] [--threads 1]
  * Prints "ng-relay-server ready" on stderr once listening; on SIGTERM/SIGINT prints the
  * summed counters and exits. Long media timeout: calls must survive waiting for the
  * harness's lock before traffic starts.
@@ -27,6 +27,8 @@ const relay = MediaRelay.create({
   portRange: { min: Number(opt('--port-min', '20100')), max: Number(opt('--port-max', '31999')) },
   clock: systemClock,
   mediaTimeoutMs: timeoutMs,
+  engine: opt('--engine', 'auto') as 'auto' | 'native' | 'js',
+  threads: Number(opt('--threads', '1')),
 });
 const sessions = new MediaSessions({ relay, clock: systemClock, codecs: ['pcmu', 'pcma'], transcode: true, advertisedAddress: host, mediaTimeoutMs: timeoutMs, holdTimeoutMs: timeoutMs });
 const backend = new MediaSessionNgBackend({ sessions });
@@ -36,7 +38,7 @@ if (!r.ok) {
   console.error(`ng-relay-server: ${r.error}`);
   process.exit(1);
 }
-console.error(`ng-relay-server ready: ng on ${r.value.host}:${r.value.port}, media on ${host}, ${relay.freePortPairs} port pairs`);
+console.error(`ng-relay-server ready: ng on ${r.value.host}:${r.value.port}, media on ${host}, ${relay.freePortPairs} port pairs, engine ${relay.engine.kind}` + (relay.engine.kind === 'native' ? ` (${relay.engine.threads} thread(s))` : ` (${relay.engine.reason})`));
 
 const bye = (): void => {
   let fwd = 0;

@@ -7,8 +7,11 @@ export {
   type MediaRelayOptions,
   type AllocateSessionOptions,
   type AllocateSessionError,
+  type MediaEngineKind,
+  type MediaEngineInfo,
   DEFAULT_MEDIA_TIMEOUT_MS,
 } from './relay/media-relay.js';
+export { loadRtpAddon, type AddonLoad, type RtpAddon } from './native/rtp-addon.js';
 export {
   RelaySession,
   type CodecMapping,
@@ -18,8 +21,9 @@ export {
   type ChannelCounters,
   type TimeoutReason,
   type RelaySessionOptions,
+  type SessionEngineLink,
 } from './relay/relay-session.js';
-export { RelayLeg, RelayChannel, type LegName, type RemoteAddress, type PeerReport } from './relay/relay-leg.js';
+export { RelayLeg, RelayChannel, type LegName, type RemoteAddress, type PeerReport, type EngineRtpState } from './relay/relay-leg.js';
 export type { RelaySocket, RelaySocketFactory, PacketHandler, BindError } from './relay/relay-socket.js';
 export { PortPairPool, allocatePortPair, DEFAULT_PORT_RANGE, type PortRange, type AllocationError } from './relay/port-allocator.js';
 export { NodeUdpSocketFactory, type NodeUdpOptions } from './node/node-udp-socket-factory.js';

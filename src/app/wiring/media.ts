@@ -78,7 +78,10 @@ export function createMedia(config: Config, logger: Logger, options: MediaOption
         portRange: { min: m.portMin, max: m.portMax },
         clock,
         mediaTimeoutMs: m.timeout * 1000,
+        engine: m.engine,
+        threads: m.threads,
       });
+      log.info({ engine: relay.engine }, 'media relay forwarding engine');
       sessions = new MediaSessions({
         relay,
         clock,

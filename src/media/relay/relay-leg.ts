@@ -47,6 +47,23 @@ export class RelayChannel {
   ) {}
 }
 
+/**
+ * RTP receive state of a leg kept by a forwarding engine (the native one) instead of the JS
+ * core: drop counters and receive statistics, copied in by the engine link when it polls.
+ */
+export interface EngineRtpState {
+  readonly injectedDropped: number;
+  readonly invalidDropped: number;
+  readonly unknownPtDropped: number;
+  readonly noDestinationDropped: number;
+  readonly ssrc: number;
+  readonly packetsExpected: number;
+  readonly packetsReceived: number;
+  /** A.8 jitter estimate in timestamp units of `clockRate`. */
+  readonly jitterUnits: number;
+  readonly clockRate: number;
+}
+
 export class RelayLeg {
   readonly rtp: RelayChannel;
   readonly rtcp: RelayChannel | null;
@@ -62,6 +79,8 @@ export class RelayLeg {
   unknownPtDropped = 0;
   noDestinationDropped = 0;
   rtcpUnparsed = 0;
+  /** Set when a forwarding engine owns this leg's RTP state (null: the JS core does). */
+  engineRtp: EngineRtpState | null = null;
 
   constructor(
     readonly name: LegName,
@@ -74,9 +93,10 @@ export class RelayLeg {
 
   /**
    * Sets the signalled remote. A changed address or port (re-INVITE to another endpoint)
-   * clears the latches so the new peer can be learnt; the same one keeps them.
+   * clears the latches so the new peer can be learnt; the same one keeps them. Returns whether
+   * it changed.
    */
-  setRemote(remote: RemoteAddress | undefined): void {
+  setRemote(remote: RemoteAddress | undefined): boolean {
     const old = this.signalled;
     const usable = remote !== undefined && remote.port > 0 && remote.address !== '0.0.0.0' && remote.address !== '::';
     const next = usable ? remote : undefined;
@@ -87,6 +107,7 @@ export class RelayLeg {
       if (this.rtcp !== null) this.rtcp.latched = false;
     }
     this.refreshDestinations();
+    return changed;
   }
 
   /** Symmetric RTP: the first packet's source becomes the peer (wins over signalling). */

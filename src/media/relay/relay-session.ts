@@ -15,7 +15,7 @@ import { type MappingError, type PayloadMapping, applyMapping, compileMapping, s
 import { RTCP_RR, RTCP_SR, parseRtcpCompound } from '../rtp/rtcp.js';
 import { rtpPayloadOffset, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
 import { ASSUMED_BASE_DELAY_MS, estimateMos } from '../stats/mos.js';
-import { type LegName, type PeerReport, RelayChannel, RelayLeg, type RemoteAddress } from './relay-leg.js';
+import { type EngineRtpState, type LegName, type PeerReport, RelayChannel, RelayLeg, type RemoteAddress } from './relay-leg.js';
 
 export type TimeoutReason = 'no-media';
 
@@ -72,6 +72,20 @@ export interface SessionStats {
   readonly b: LegStats;
 }
 
+/**
+ * A forwarding engine that owns the RTP receive path of the session's channels (the native
+ * engine): it latches, counts and forwards RTP itself, and the session asks it for that state
+ * whenever it answers a question about it, so the public surface is the same with either engine.
+ */
+export interface SessionEngineLink {
+  /** Copies the engine's RTP state (latches, counters, receive stats, last packet) into the legs. */
+  pull(): void;
+  /** The leg's RTP destination was (re)signalled; `clearLatch` when the peer must be learnt again. */
+  peerChanged(leg: LegName, clearLatch: boolean): void;
+  /** The payload mapping of RTP received on the leg changed. */
+  mappingChanged(leg: LegName): void;
+}
+
 export interface RelaySessionOptions {
   readonly clock: Clock;
   readonly registry: CodecRegistry;
@@ -94,6 +108,7 @@ export class RelaySession {
   private timedOut = false;
   private closed = false;
   private readonly eModel: Record<LegName, { ie: number; bpl: number }> = { a: DEFAULT_EMODEL, b: DEFAULT_EMODEL };
+  private engine: SessionEngineLink | null = null;
 
   constructor(
     readonly id: string,
@@ -119,6 +134,15 @@ export class RelaySession {
     return { a: p(this.a), b: p(this.b) };
   }
 
+  /** Hands the RTP path to a forwarding engine (done once by MediaRelay, before any packet). */
+  attachEngine(link: SessionEngineLink): void {
+    this.engine = link;
+  }
+
+  get engineAttached(): boolean {
+    return this.engine !== null;
+  }
+
   leg(name: LegName): RelayLeg {
     return name === 'a' ? this.a : this.b;
   }
@@ -131,7 +155,9 @@ export class RelaySession {
     if (remote !== undefined && (isIP(remote.address) === 0 || !validPort(remote.port) || (remote.rtcpPort !== undefined && !validPort(remote.rtcpPort)))) {
       return err({ code: 'bad-address', message: `bad media address ${remote.address}:${remote.port}` });
     }
-    this.leg(leg).setRemote(remote);
+    this.engine?.pull();
+    const changed = this.leg(leg).setRemote(remote);
+    this.engine?.peerChanged(leg, changed);
     return ok(undefined);
   }
 
@@ -147,6 +173,8 @@ export class RelaySession {
     const model = (m: typeof ab.value) => m?.find((e) => e?.transcoder != null)?.transcoder?.from.eModel ?? DEFAULT_EMODEL;
     this.eModel.a = model(ab.value);
     this.eModel.b = model(ba.value);
+    this.engine?.mappingChanged('a');
+    this.engine?.mappingChanged('b');
     return ok(undefined);
   }
 
@@ -195,6 +223,31 @@ export class RelaySession {
     }
     dst.packetsOut++;
     dst.bytesOut += out.length;
+    return out;
+  }
+
+  /**
+   * Engine path: maps an RTP packet that the forwarding engine already accepted, latched, counted
+   * and fed to the receive statistics (a direction that needs PT rewriting or transcoding).
+   * Returns the packet to send out of `ch.partner`, or null when its PT is (no longer) mapped.
+   */
+  mapRtp(ch: RelayChannel, p: Buffer): Buffer | null {
+    const leg = ch.leg;
+    const off = rtpPayloadOffset(p);
+    if (off < 0) return null;
+    const pt = p[1] & 0x7f;
+    const map = leg.mapping;
+    if (map === null) {
+      ch.partner.leg.outClockRate = staticClockRate(pt);
+      return p;
+    }
+    const entry = map[pt];
+    if (entry === undefined) {
+      leg.unknownPtDropped++;
+      return null;
+    }
+    const out = entry.transcoder !== null || entry.toPt !== pt ? applyMapping(entry, p, off) : p;
+    ch.partner.leg.outClockRate = entry.rescaler === null ? entry.inClockRate : entry.rescaler.outRate;
     return out;
   }
 
@@ -249,6 +302,16 @@ export class RelaySession {
     }
   }
 
+  /** Engine path: the engine saw a packet at clock time `at`. */
+  noteActivity(at: number): void {
+    if (at <= this.lastActivity) return;
+    this.lastActivity = at;
+    if (this.timedOut) {
+      this.timedOut = false;
+      this.arm();
+    }
+  }
+
   private touch(now: number): void {
     this.lastActivity = now;
     if (this.timedOut) {
@@ -266,10 +329,18 @@ export class RelaySession {
   private onTimer(): void {
     this.timer = null;
     if (this.closed) return;
+    this.engine?.pull(); // may note activity and re-arm
+    if (this.timer !== null) return;
     if (this.options.clock.now() - this.lastActivity >= this.timeoutMs) {
       // Fires once per silence; a packet arriving later re-arms it.
-      this.timedOut = true;
-      this.options.onTimeout(this.id, 'no-media');
+      if (!this.timedOut) {
+        this.timedOut = true;
+        this.options.onTimeout(this.id, 'no-media');
+      }
+      // The engine forwards without telling the session: look again for media coming back.
+      if (this.engine !== null && !this.closed && this.timer === null) {
+        this.timer = this.options.clock.setTimer(this.timeoutMs, () => this.onTimer());
+      }
     } else {
       this.arm();
     }
@@ -287,12 +358,14 @@ export class RelaySession {
   }
 
   stats(): SessionStats {
+    this.engine?.pull();
     return { id: this.id, createdAt: this.createdAt, lastPacketAt: this.lastActivity, a: this.legStats(this.a), b: this.legStats(this.b) };
   }
 
   private legStats(l: RelayLeg): LegStats {
     const counters = (c: RelayChannel): ChannelCounters => ({ packetsIn: c.packetsIn, bytesIn: c.bytesIn, packetsOut: c.packetsOut, bytesOut: c.bytesOut });
-    const r = l.receive;
+    const e = l.engineRtp;
+    const r = e === null ? l.receive : engineReceive(e);
     const rep = l.peerReport;
     const loss = Math.max(r.lossFraction, rep?.fractionLost ?? 0);
     const jitter = Math.max(r.jitterMs, rep?.jitterMs ?? 0);
@@ -303,11 +376,13 @@ export class RelaySession {
       peer: l.rtp.peerAddress === undefined ? undefined : { address: l.rtp.peerAddress, port: l.rtp.peerPort, latched: l.rtp.latched },
       rtp: counters(l.rtp),
       rtcp: l.rtcp === null ? undefined : counters(l.rtcp),
-      injectedDropped: l.injectedDropped,
-      invalidDropped: l.invalidDropped,
-      unknownPtDropped: l.unknownPtDropped,
-      noDestinationDropped: l.noDestinationDropped,
-      dropped: l.injectedDropped + l.invalidDropped + l.unknownPtDropped + l.noDestinationDropped,
+      injectedDropped: l.injectedDropped + (e?.injectedDropped ?? 0),
+      invalidDropped: l.invalidDropped + (e?.invalidDropped ?? 0),
+      unknownPtDropped: l.unknownPtDropped + (e?.unknownPtDropped ?? 0),
+      noDestinationDropped: l.noDestinationDropped + (e?.noDestinationDropped ?? 0),
+      dropped:
+        l.injectedDropped + l.invalidDropped + l.unknownPtDropped + l.noDestinationDropped +
+        (e === null ? 0 : e.injectedDropped + e.invalidDropped + e.unknownPtDropped + e.noDestinationDropped),
       ssrc: r.ssrc,
       packetsExpected: r.packetsExpected,
       packetsLost: r.packetsLost,
@@ -317,4 +392,16 @@ export class RelaySession {
       mos: estimateMos({ lossFraction: loss, oneWayDelayMs: ASSUMED_BASE_DELAY_MS + 2 * jitter, ie: model.ie, bpl: model.bpl }),
     };
   }
+}
+
+/** The ReceiveStats figures from an engine's raw state (same formulas as stats/receive-stats.ts). */
+function engineReceive(e: EngineRtpState): { ssrc: number; packetsExpected: number; packetsLost: number; lossFraction: number; jitterMs: number } {
+  const lost = Math.max(0, e.packetsExpected - e.packetsReceived);
+  return {
+    ssrc: e.ssrc,
+    packetsExpected: e.packetsExpected,
+    packetsLost: lost,
+    lossFraction: e.packetsExpected > 0 ? lost / e.packetsExpected : 0,
+    jitterMs: e.clockRate > 0 ? (e.jitterUnits / e.clockRate) * 1000 : 0,
+  };
 }

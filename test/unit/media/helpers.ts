@@ -2,6 +2,16 @@
 import { createSocket, type Socket } from 'node:dgram';
 export * from '../../../src/media/index.js';
 export { ManualClock, ok, err } from '../../../src/lib/index.js';
+import { loadRtpAddon } from '../../../src/media/index.js';
+
+/** The forwarding engines to run the relay tests against; native is skipped (with the reason) when its addon is not built. */
+export function engines(): { engine: 'js' | 'native'; skip: string | false }[] {
+  const load = loadRtpAddon();
+  return [
+    { engine: 'js', skip: false },
+    { engine: 'native', skip: load.ok ? false : load.reason },
+  ];
+}
 
 export interface Endpoint {
   readonly socket: Socket;
@@ -13,7 +23,7 @@ export interface Endpoint {
   close(): Promise<void>;
 }
 
-export async function endpoint(): Promise<Endpoint> {
+export async function endpoint(host = '127.0.0.1'): Promise<Endpoint> {
   const socket = createSocket('udp4');
   const received: { data: Buffer; port: number }[] = [];
   const waiters: (() => void)[] = [];
@@ -21,7 +31,7 @@ export async function endpoint(): Promise<Endpoint> {
     received.push({ data, port: rinfo.port });
     for (const w of waiters.splice(0)) w();
   });
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => socket.bind(0, host, () => r()));
   return {
     socket,
     port: socket.address().port,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { describe, it } from 'node:test';
-import { MediaRelay, PortPairPool, allocatePortPair, err, ok } from './helpers.js';
+import { MediaRelay, PortPairPool, allocatePortPair, engines, err, ok } from './helpers.js';
 
 describe('PortPairPool', () => {
   it('hands out even RTP ports whose RTCP port stays in range, each once', () => {
@@ -62,7 +62,8 @@ describe('allocatePortPair', () => {
   });
 });
 
-describe('MediaRelay port allocation with real sockets', () => {
+for (const { engine, skip } of engines()) {
+describe(`MediaRelay port allocation with real sockets (${engine} engine)`, { skip }, () => {
   const bindAt = (port: number): Promise<Socket> =>
     new Promise((resolve, reject) => {
       const s = createSocket('udp4');
@@ -74,7 +75,7 @@ describe('MediaRelay port allocation with real sockets', () => {
     // A range of 3 pairs; find a base whose ports are free right now.
     const base = 41000 + 2 * Math.floor(Math.random() * 2000);
     const squatter = await bindAt(base + 2); // holds the RTP port of the middle pair
-    const relay = MediaRelay.create({ bindAddress: '127.0.0.1', portRange: { min: base, max: base + 5 } });
+    const relay = MediaRelay.create({ engine, bindAddress: '127.0.0.1', portRange: { min: base, max: base + 5 } });
     try {
       const s1 = await relay.allocateSession('s1');
       assert.ok(s1.ok, !s1.ok ? s1.error.message : '');
@@ -108,3 +109,4 @@ describe('MediaRelay port allocation with real sockets', () => {
     }
   });
 });
+}

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MediaRelay, type TimeoutReason, buildRtcpReceiverReport, buildRtpPacket, endpoint, parseRtpHeader, settle } from './helpers.js';
+import { MediaRelay, type TimeoutReason, buildRtcpReceiverReport, buildRtpPacket, endpoint, engines, parseRtpHeader, settle } from './helpers.js';
 
 const pkt = (pt: number, seq: number, ssrc: number, fill: number) =>
   buildRtpPacket({ payloadType: pt, sequence: seq, timestamp: seq * 160, ssrc, payload: Buffer.alloc(160, fill) });
 
-describe('MediaRelay over loopback UDP', () => {
+for (const { engine, skip } of engines()) {
+describe(`MediaRelay over loopback UDP (${engine} engine)`, { skip }, () => {
   it('relays RTP and RTCP both ways, latches to the real source port, blocks injection, frees ports', async () => {
     const base = 42000 + 4 * Math.floor(Math.random() * 1000);
-    const relay = MediaRelay.create({ bindAddress: '127.0.0.1', portRange: { min: base, max: base + 3 } });
+    const relay = MediaRelay.create({ engine, bindAddress: '127.0.0.1', portRange: { min: base, max: base + 3 } });
     const alice = await endpoint();
     const bob = await endpoint();
     const aliceRtcp = await endpoint();
@@ -73,7 +74,7 @@ describe('MediaRelay over loopback UDP', () => {
   });
 
   it('transcodes PCMU → PCMA on the wire', async () => {
-    const relay = MediaRelay.create({ bindAddress: '127.0.0.1', portRange: { min: 46000, max: 46999 } });
+    const relay = MediaRelay.create({ engine, bindAddress: '127.0.0.1', portRange: { min: 46000, max: 46999 } });
     const alice = await endpoint();
     const bob = await endpoint();
     try {
@@ -98,7 +99,7 @@ describe('MediaRelay over loopback UDP', () => {
 
   it('reports a media timeout through onTimeout', async () => {
     const timeouts: [string, TimeoutReason][] = [];
-    const relay = MediaRelay.create({ bindAddress: '127.0.0.1', portRange: { min: 47000, max: 47999 }, mediaTimeoutMs: 30, onTimeout: (id, r) => void timeouts.push([id, r]) });
+    const relay = MediaRelay.create({ engine, bindAddress: '127.0.0.1', portRange: { min: 47000, max: 47999 }, mediaTimeoutMs: 30, onTimeout: (id, r) => void timeouts.push([id, r]) });
     try {
       const r = await relay.allocateSession('quiet');
       assert.ok(r.ok);
@@ -110,7 +111,7 @@ describe('MediaRelay over loopback UDP', () => {
   });
 
   it('binds fixed RTP-only ports when told to', async () => {
-    const relay = MediaRelay.create({ bindAddress: '127.0.0.1' });
+    const relay = MediaRelay.create({ engine, bindAddress: '127.0.0.1' });
     try {
       const port = 48000 + 2 * Math.floor(Math.random() * 500);
       const r = await relay.allocateSession('fixed', { ports: { a: { rtp: port }, b: { rtp: port + 1 } } });
@@ -123,3 +124,4 @@ describe('MediaRelay over loopback UDP', () => {
     }
   });
 });
+}

@@ -39,6 +39,8 @@ const mediaSchema = section({
   transcode: z.boolean().default(true),
   timeout: positiveInt('media.timeout').default(60),
   hold_timeout: positiveInt('media.hold_timeout').default(3600),
+  engine: z.enum(['auto', 'native', 'js']).default('auto'),
+  threads: z.number().int('media.threads must be an integer').min(1, 'media.threads must be 1..64').max(64, 'media.threads must be 1..64').default(1),
   ng: ngSchema.optional(),
 })
   .superRefine((m, ctx) => {
@@ -65,6 +67,8 @@ media:
   transcode: true # offer PCMU to the callee of a PCMA-only caller (and vice versa) and convert
   timeout: 60 # seconds without media before the call is hung up (BYE to both sides)
   hold_timeout: 3600 # the same while a party holds the call
+  engine: auto # auto: native forwarding threads when the addon is built, else node:dgram | native | js
+  threads: 1 # native forwarding threads (calls are spread over them)
   # ng: # rtpengine "ng" control listener (bencode/UDP), for Kamailio/OpenSIPS or benchmarks; off by default
   #   address: 127.0.0.1
   #   port: 22222
