@@ -57,39 +57,40 @@ export class MediaMetrics {
 
   constructor(registry: Registry, source?: () => MediaSource | undefined) {
     const registers = [registry];
+    // One scrape collects the three counters below in the same synchronous pass; the live
+    // sessions' stats are read once for all of them, and forgotten before the next scrape.
+    let scraped: Record<LegName, LegTotals> | undefined;
     const totals = (): Record<LegName, LegTotals> => {
+      if (scraped !== undefined) return scraped;
       const t = { a: { ...this.ended.a }, b: { ...this.ended.b } };
       for (const call of source?.()?.list() ?? []) addCall(t, call);
+      scraped = t;
+      queueMicrotask(() => (scraped = undefined));
       return t;
     };
-    new Counter({
-      name: 'switchboard_rtp_packets_total',
-      help: 'RTP packets relayed, by leg (a: first offerer, b: answerer) and direction (in: from that party, out: to it)',
-      labelNames: ['leg', 'direction'],
-      registers,
-      collect() {
-        const t = totals();
-        this.reset();
-        for (const leg of LEGS) {
-          this.inc({ leg, direction: 'in' }, t[leg].packetsIn);
-          this.inc({ leg, direction: 'out' }, t[leg].packetsOut);
-        }
-      },
-    });
-    new Counter({
-      name: 'switchboard_rtp_bytes_total',
-      help: 'RTP bytes relayed (UDP payload), by leg and direction',
-      labelNames: ['leg', 'direction'],
-      registers,
-      collect() {
-        const t = totals();
-        this.reset();
-        for (const leg of LEGS) {
-          this.inc({ leg, direction: 'in' }, t[leg].bytesIn);
-          this.inc({ leg, direction: 'out' }, t[leg].bytesOut);
-        }
-      },
-    });
+    const byDirection = (name: string, help: string, inOf: (t: LegTotals) => number, outOf: (t: LegTotals) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: ['leg', 'direction'],
+        registers,
+        collect() {
+          const t = totals();
+          this.reset();
+          for (const leg of LEGS) {
+            this.inc({ leg, direction: 'in' }, inOf(t[leg]));
+            this.inc({ leg, direction: 'out' }, outOf(t[leg]));
+          }
+        },
+      });
+    };
+    byDirection(
+      'switchboard_rtp_packets_total',
+      'RTP packets relayed, by leg (a: first offerer, b: answerer) and direction (in: from that party, out: to it)',
+      (t) => t.packetsIn,
+      (t) => t.packetsOut,
+    );
+    byDirection('switchboard_rtp_bytes_total', 'RTP bytes relayed (UDP payload), by leg and direction', (t) => t.bytesIn, (t) => t.bytesOut);
     new Counter({
       name: 'switchboard_rtp_packets_lost_total',
       help: 'RTP packets lost (sequence gaps, RFC 3550 A.3) in what each leg sent',

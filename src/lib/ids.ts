@@ -13,10 +13,6 @@ let poolOffset = 0;
  * of the pool: copy it or use it before the next call that could refill.
  */
 export function pooledRandomBytes(n: number): Buffer {
-  return random(n);
-}
-
-function random(n: number): Buffer {
   if (poolOffset + n > pool.length) {
     pool = randomBytes(Math.max(POOL_SIZE, n));
     poolOffset = 0;
@@ -30,7 +26,7 @@ const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 /** A random token of `length` characters from [0-9a-zA-Z] (safe in tags, branches, Call-IDs). */
 export function randomToken(length = 16): string {
-  const bytes = random(length);
+  const bytes = pooledRandomBytes(length);
   let s = '';
   for (let i = 0; i < length; i++) s += ALPHABET[bytes[i] % 62];
   return s;

@@ -49,7 +49,7 @@ export class Forwarder {
     if (dest === undefined) return { failed: 503, reason: 'No Route To Target' };
     const via = this.via(dest, proxyBranch(plan.loopHash, `${index}${Math.random().toString(36).slice(2, 8)}`));
     if (via === undefined) return { failed: 503, reason: 'No Transport To Target' };
-    const calleeToken = target.viaFlow === true ? calleeFlowToken(this.flowTokens, dest) : undefined;
+    const calleeToken = plan.recordRoute && target.viaFlow === true ? calleeFlowToken(this.flowTokens, dest) : undefined;
     const recordRoute = plan.recordRoute ? this.recordRoutes(plan.inbound, dest, plan.callerFlowToken, calleeToken) : [];
     const request = branchRequest(plan.request, { target, recordRoute, via, consumeProxyAuthorization: plan.consumeProxyAuthorization });
     for (const [name, value] of Object.entries(plan.extraHeaders ?? {})) request.addHeader(name, value);

@@ -193,13 +193,14 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       }
       offer = m.state;
     }
+    const recordRoute = (o.recordRoute ?? true) && initial && DIALOG_FORMING.has(r.method);
     const plan = {
       request: r,
       receivedUri,
       loopHash: loopHash(r, receivedUri, r.topVia),
       inbound: req.rx.local,
-      callerFlowToken: callerFlowToken(flowTokens, req),
-      recordRoute: (o.recordRoute ?? true) && initial && DIALOG_FORMING.has(r.method),
+      recordRoute,
+      ...(recordRoute ? { callerFlowToken: callerFlowToken(flowTokens, req) } : {}),
       consumeProxyAuthorization: consumed,
     };
     let index = 0;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BARESIP_MODULE_PATH } from './baresip.js';
+import { BARESIP_MODULE_PATH, terminate } from './baresip.js';
 import type { Target } from './sip-client.js';
 
 // g711 before account: an account's audio_codecs are looked up when the account loads.
@@ -236,18 +236,7 @@ export class BaresipPhone {
   /** SIGTERM (baresip hangs up, unregisters and quits), SIGKILL after `graceMs`. Idempotent. */
   async stop(graceMs = 10_000): Promise<boolean> {
     this.ctrl?.destroy();
-    let clean = true;
-    if (this.exitInfo === undefined) {
-      this.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([this.exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
-      clearTimeout(timer);
-      if (timedOut) {
-        clean = false;
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
-    }
+    const clean = this.exitInfo === undefined ? await terminate(this.child, this.exited, graceMs) : true;
     rmSync(this.dir, { recursive: true, force: true });
     return clean;
   }

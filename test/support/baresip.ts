@@ -100,19 +100,23 @@ export class Baresip {
    * Returns whether it exited by itself. Idempotent; removes the config directory.
    */
   async stop(graceMs = 10_000): Promise<boolean> {
-    let clean = true;
-    if (this.exitInfo === undefined) {
-      this.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([this.exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
-      clearTimeout(timer);
-      if (timedOut) {
-        clean = false;
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
-    }
+    const clean = this.exitInfo === undefined ? await terminate(this.child, this.exited, graceMs) : true;
     rmSync(this.dir, { recursive: true, force: true });
     return clean;
   }
+}
+
+/**
+ * SIGTERM a running baresip and wait up to `graceMs` for `exited`; SIGKILL after that.
+ * Returns whether it exited by itself.
+ */
+export async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<boolean> {
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+  clearTimeout(timer);
+  if (!timedOut) return true;
+  child.kill('SIGKILL');
+  await exited;
+  return false;
 }
