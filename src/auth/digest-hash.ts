@@ -4,7 +4,7 @@
  * wire are one char per octet (latin1), so they are hashed as latin1 to hash the very bytes
  * the client hashed; HA1 inputs typed by people (user, realm, password) are UTF-8.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { DigestAlgorithm } from './types.js';
 
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
@@ -20,7 +20,8 @@ function nodeName(algorithm: DigestAlgorithm): string {
 
 /** Lower-case hex H(data); `data` is hashed as latin1 (one octet per char). */
 export function hashWire(algorithm: DigestAlgorithm, data: string): string {
-  return createHash(nodeName(algorithm)).update(data, 'latin1').digest('hex');
+  // One-shot crypto.hash: about a third of createHash().update().digest() for short inputs.
+  return hash(nodeName(algorithm), Buffer.from(data, 'latin1'), 'hex');
 }
 
 /** RFC 7616 §3.4.2: A1 = username ":" realm ":" passwd; HA1 = H(A1), over UTF-8. */

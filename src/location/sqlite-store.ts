@@ -6,10 +6,17 @@
  * death of the process (kill -9) — the promise "a binding that got 200 OK survives kill -9".
  * It does not promise to survive a power cut of the machine (that needs synchronous=FULL).
  *
- * better-sqlite3 is synchronous: a modify() runs from read to commit without yielding, and its
- * BEGIN IMMEDIATE takes the write lock first, so writers in other processes cannot interleave.
+ * better-sqlite3 is synchronous: a write transaction runs from read to commit without yielding,
+ * and its BEGIN IMMEDIATE takes the write lock first, so writers in other processes cannot
+ * interleave.
+ *
+ * Group commit: modify() calls made in one turn of the event loop (every REGISTER read from
+ * the socket in one poll) are applied in order in ONE transaction at the end of that turn,
+ * and each promise resolves only after that commit. BEGIN/COMMIT and the WAL page writes are
+ * paid once per batch instead of once per REGISTER; under load the batches grow by themselves.
  */
 import Database from 'better-sqlite3';
+import { setImmediate } from 'node:timers';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
@@ -18,6 +25,8 @@ import { LocationStoreError, describeError } from './errors.js';
 const BACKEND = 'sqlite';
 /** AORs purged per write transaction, so a mass expiry does not stall the event loop. */
 const PURGE_BATCH = 500;
+/** At most this many queued modify() calls per group-commit transaction. */
+const MODIFY_BATCH = 256;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS location_bindings (
@@ -45,6 +54,18 @@ export interface SqliteLocationStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
+/** A modify() waiting for the end of the event-loop turn. */
+interface PendingModify {
+  readonly aor: string;
+  readonly now: number;
+  readonly change: (current: readonly Binding[]) => BindingChange<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** What one queued modify() came to inside the batch transaction. */
+type ModifyOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
 interface Row {
   aor: string;
   min_expires_at: number;
@@ -65,7 +86,9 @@ export class SqliteLocationStore implements LocationStore {
   private readonly selectAfter: Database.Statement<[string, number], Row>;
   private readonly countSettled: Database.Statement<[number], { aors: number; bindings: number }>;
   private readonly selectUnsettled: Database.Statement<[number, number], Row>;
-  private readonly modifyTxn: Database.Transaction<(aor: string, now: number, change: (c: readonly Binding[]) => BindingChange<unknown>) => unknown>;
+  private readonly batchTxn: Database.Transaction<(batch: readonly PendingModify[]) => ModifyOutcome[]>;
+  private queue: PendingModify[] = [];
+  private flushScheduled = false;
   private readonly purgeTxn: Database.Transaction<(now: number) => { rows: number; removed: number }>;
   private readonly countTxn: Database.Transaction<(now: number) => { aors: number; bindings: number }>;
 
@@ -105,11 +128,22 @@ export class SqliteLocationStore implements LocationStore {
       throw new LocationStoreError(BACKEND, `cannot prepare ${options.file}: ${describeError(e)}`, { cause: e });
     }
 
-    this.modifyTxn = this.db.transaction((aor, now, change) => {
-      const plan: ChangePlan<unknown> = planChange(BACKEND, aor, this.select.get(aor), now, change);
-      if (plan.changed) this.write(aor, plan.next);
-      return plan.result;
-    });
+    // Each change sees the writes of the ones before it in the batch (same AOR twice: in
+    // order). A `change` that throws, or bindings that do not decode, fail that call alone
+    // (nothing of it was written); a SQLite error aborts the batch and fails every call in it.
+    this.batchTxn = this.db.transaction((batch) =>
+      batch.map((p): ModifyOutcome => {
+        let plan: ChangePlan<unknown>;
+        try {
+          plan = planChange(BACKEND, p.aor, this.select.get(p.aor), p.now, p.change);
+        } catch (error) {
+          if (error instanceof Database.SqliteError) throw error;
+          return { ok: false, error };
+        }
+        if (plan.changed) this.write(p.aor, plan.next);
+        return { ok: true, value: plan.result };
+      }),
+    );
     this.purgeTxn = this.db.transaction((now) => {
       const rows = this.selectExpiring.all(now, PURGE_BATCH);
       let removed = 0;
@@ -138,11 +172,35 @@ export class SqliteLocationStore implements LocationStore {
     return json === undefined ? [] : liveBindings(decodeBindings(BACKEND, aor, json), now);
   }
 
-  async modify<T>(aor: string, now: number, change: (current: readonly Binding[]) => BindingChange<T>): Promise<T> {
-    this.assertOpen();
-    // RFC 3261 §10.3: the registrar's read of the current bindings and its update are one
-    // step; BEGIN IMMEDIATE holds the write lock from the read to the commit.
-    return this.run('modify', () => this.modifyTxn.immediate(aor, now, change)) as T;
+  modify<T>(aor: string, now: number, change: (current: readonly Binding[]) => BindingChange<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.assertOpen();
+      this.queue.push({ aor, now, change, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits the queued modify() calls, MODIFY_BATCH per transaction, then settles them. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const queued = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queued.length; i += MODIFY_BATCH) {
+      const batch = queued.slice(i, i + MODIFY_BATCH);
+      let outcomes: ModifyOutcome[];
+      try {
+        // RFC 3261 §10.3: the registrar's read of the current bindings and its update are one
+        // step; BEGIN IMMEDIATE holds the write lock from the reads to the commit.
+        outcomes = this.run('modify', () => this.batchTxn.immediate(batch));
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+        continue;
+      }
+      outcomes.forEach((o, k) => (o.ok ? batch[k].resolve(o.value) : batch[k].reject(o.error)));
+    }
   }
 
   async purgeExpired(now: number): Promise<number> {
@@ -186,6 +244,8 @@ export class SqliteLocationStore implements LocationStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Calls already accepted are committed, not dropped.
+    if (this.queue.length > 0) this.flush();
     this.closed = true;
     if (this.owned) this.db.close();
   }

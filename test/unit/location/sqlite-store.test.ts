@@ -116,6 +116,63 @@ describe('SqliteLocationStore', () => {
     }
   });
 
+  it('group commit: calls made in one turn apply in call order, and a throwing change fails alone', async () => {
+    const dir = mkdtempSync(join(root, 'group-'));
+    const file = join(dir, 'switchboard.db');
+    const store = new SqliteLocationStore({ file });
+    const reader = new Database(file, { readonly: true });
+    try {
+      const now = Date.now();
+      const aor = 'sip:carol@example.com';
+      const append = (n: number) =>
+        store.modify(aor, now, (current) => ({
+          bindings: [...current, binding(`sip:carol${n}@192.0.2.1`, { expiresAt: now + 3_600_000, cseq: n })],
+          result: current.map((b) => b.cseq),
+        }));
+      const boom = new Error('change failed');
+      const calls = [
+        append(1),
+        append(2),
+        store.modify(aor, now, () => {
+          throw boom;
+        }),
+        append(3),
+        store.modify('sip:dave@example.com', now, () => ({ bindings: [binding('sip:dave@192.0.2.2', { expiresAt: now + 3_600_000 })], result: 'dave' })),
+      ];
+      // Nothing is written before the end of the turn.
+      assert.equal(reader.prepare('SELECT count(*) FROM location_bindings').pluck().get(), 0);
+      const settled = await Promise.allSettled(calls);
+      assert.deepEqual(settled[0], { status: 'fulfilled', value: [] });
+      assert.deepEqual(settled[1], { status: 'fulfilled', value: [1] });
+      assert.deepEqual(settled[2], { status: 'rejected', reason: boom });
+      assert.deepEqual(settled[3], { status: 'fulfilled', value: [1, 2] });
+      assert.deepEqual(settled[4], { status: 'fulfilled', value: 'dave' });
+      // Committed by the time the promises settle: another connection sees all of it.
+      const stored = JSON.parse(reader.prepare('SELECT bindings FROM location_bindings WHERE aor = ?').pluck().get(aor) as string) as Array<{ cseq: number }>;
+      assert.deepEqual(stored.map((b) => b.cseq).sort(), [1, 2, 3]);
+      assert.equal(reader.prepare('SELECT count(*) FROM location_bindings').pluck().get(), 2);
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
+  it('close() commits the calls already queued instead of dropping them', async () => {
+    const dir = mkdtempSync(join(root, 'close-'));
+    const file = join(dir, 'switchboard.db');
+    const store = new SqliteLocationStore({ file });
+    const now = Date.now();
+    const pending = store.modify('sip:erin@example.com', now, () => ({ bindings: [binding('sip:erin@192.0.2.3', { expiresAt: now + 3_600_000 })], result: 'queued' }));
+    await store.close();
+    assert.equal(await pending, 'queued');
+    const reopened = new SqliteLocationStore({ file });
+    try {
+      assert.equal((await reopened.lookup('sip:erin@example.com', now)).length, 1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('an unusable file is a LocationStoreError naming it', () => {
     const file = join(root, 'missing-dir', 'sub', 'switchboard.db');
     assert.throws(() => new SqliteLocationStore({ file }), (e) => e instanceof LocationStoreError && e.message.includes(file));

@@ -118,4 +118,18 @@ describe('CIDR lists', () => {
     assert.equal(normalizeIp('::FFFF:192.0.2.1'), '192.0.2.1');
     assert.throws(() => new CidrSet(['nope']));
   });
+
+  it('CidrSet answers stay right when asked again and past its memo bound', () => {
+    const set = new CidrSet(['10.0.0.0/8']);
+    // 10,000 distinct sources (more than the memo keeps), each asked twice.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const a = `${(i >> 8) & 255}.${i & 255}`;
+        assert.equal(set.has(`10.7.${a}`), true);
+        assert.equal(set.has(`11.7.${a}`), false);
+      }
+    }
+    assert.equal(set.has('::ffff:10.0.0.1'), true);
+    assert.equal(set.has('::ffff:10.0.0.1'), true);
+  });
 });
