@@ -4,6 +4,7 @@
  * errors, so a typo is never silently ignored) whose keys are renamed after validation.
  */
 import { z } from 'zod';
+import { parseCidr } from '../../security/index.js';
 
 /** `max_message_size` → `maxMessageSize`, at the type level. */
 export type SnakeToCamel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<SnakeToCamel<T>>}` : S;
@@ -42,6 +43,9 @@ export function positiveInt(what: string) {
 }
 
 /** Freezes an object graph in place and returns it typed as read-only. */
+/** An IP address or CIDR (`192.0.2.0/24`, `2001:db8::/32`, `192.0.2.7`). */
+export const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, (s) => ({ message: `"${s}" is not an address or CIDR (e.g. 192.0.2.0/24)` }));
+
 export function deepFreeze<T>(value: T): DeepReadonly<T> {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -1,33 +1,17 @@
 /** `proxy`: the stateful proxy (RFC 3261 §16). */
-import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { defineSection, positiveInt, section } from '../section.js';
+import { CidrSet, parseCidr } from '../../../security/index.js';
+import { cidrString as cidr, defineSection, positiveInt, section } from '../section.js';
 
-/** Parses `10.0.0.0/8`, `192.0.2.7`, `2001:db8::/32`; undefined when invalid. */
-export function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
-  const [address, bits] = text.split('/');
-  const v = isIP(address ?? '');
-  if (v === 0) return undefined;
-  const max = v === 4 ? 32 : 128;
-  const prefix = bits === undefined ? max : Number(bits);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) return undefined;
-  return { address, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
-}
-
-/** A matcher for a list of CIDRs (node:net BlockList). */
+/**
+ * A matcher for a list of CIDRs (validated by the schema first). The security layer's
+ * CidrSet: IPv4-mapped IPv6 sources (`::ffff:192.0.2.7`) match the IPv4 networks they carry,
+ * and answers are remembered per address.
+ */
 export function cidrMatcher(list: readonly string[]): (ip: string) => boolean {
-  const block = new BlockList();
-  for (const c of list) {
-    const p = parseCidr(c);
-    if (p !== undefined) block.addSubnet(p.address, p.prefix, p.family);
-  }
-  return (ip) => {
-    const v = isIP(ip);
-    return v !== 0 && block.check(ip, v === 4 ? 'ipv4' : 'ipv6');
-  };
+  const set = new CidrSet(list.filter((c) => parseCidr(c) !== undefined));
+  return (ip) => set.has(ip);
 }
-
-const cidr = z.string().refine((s) => parseCidr(s) !== undefined, (s) => ({ message: `"${s}" is not an address or CIDR (e.g. 192.0.2.0/24)` }));
 
 const proxySchema = section({
   trusted: z.array(cidr).default([]),

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { parseUri } from '../../../sip/message/index.js';
-import { defineSection, section } from '../section.js';
-import { parseCidr } from './proxy.js';
+import { cidrString as cidr, defineSection, section } from '../section.js';
 
 const regex = z.string().refine(
   (s) => {
@@ -19,7 +18,6 @@ const regex = z.string().refine(
   },
   (s) => ({ message: `"${s}" is not a valid regular expression` }),
 );
-const cidr = z.string().refine((s) => parseCidr(s) !== undefined, (s) => ({ message: `"${s}" is not an address or CIDR (e.g. 192.0.2.0/24)` }));
 const sipUri = z.string().refine((s) => parseUri(s)?.kind === 'sip', (s) => ({ message: `"${s}" is not a sip: or sips: URI` }));
 const status = z.number().int('status must be an integer').min(300, 'status must be 300-699').max(699, 'status must be 300-699');
 

@@ -4,10 +4,8 @@
  * Nothing is trusted by default, loopback included.
  */
 import { z } from 'zod';
-import { parseCidr } from '../../../security/index.js';
-import { defineSection, positiveInt, section } from '../section.js';
+import { cidrString as cidr, defineSection, positiveInt, section } from '../section.js';
 
-const cidr = z.string().refine((s) => parseCidr(s) !== undefined, (s) => ({ message: `"${s}" is not an address or CIDR (e.g. 192.0.2.0/24)` }));
 const nonNegativeInt = (what: string) => z.number().int(`${what} must be an integer`).min(0, `${what} must be 0 or more`);
 const prefix = z.string().min(1, 'a prefix must not be empty').regex(/^\+?[0-9*#]*$/, 'a prefix is digits, optionally after +');
 
