@@ -6,6 +6,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TallyCounter } from './tally-counter.js';
 import { MEDIA_CHANNEL, isMediaEvent } from '../media-session/index.js';
 import { CALL_CHANNEL, type CallEvent, type CallSource } from '../proxy/index.js';
 import { STANDARD_METHODS } from '../sip/endpoint/index.js';
@@ -44,8 +45,8 @@ const SETUP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60];
 
 export class AdminMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'direction'>;
-  private readonly responses: Counter<'method' | 'class' | 'direction'>;
+  private readonly requests: TallyCounter<'method' | 'direction'>;
+  private readonly responses: TallyCounter<'method' | 'class' | 'direction'>;
   private readonly unparsable: Counter;
   private readonly callsTotal: Counter<'outcome'>;
   private readonly setupTime: Histogram;
@@ -68,12 +69,17 @@ export class AdminMetrics {
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
     const now = options.now ?? Date.now;
-    this.requests = new Counter({ name: 'switchboard_sip_requests_total', help: 'SIP requests received (in) and sent (out), by method', labelNames: ['method', 'direction'], registers });
-    this.responses = new Counter({
+    this.requests = new TallyCounter({
+      name: 'switchboard_sip_requests_total',
+      help: 'SIP requests received (in) and sent (out), by method',
+      labelNames: ['method', 'direction'],
+      registry: this.registry,
+    });
+    this.responses = new TallyCounter({
       name: 'switchboard_sip_responses_total',
       help: 'SIP responses received (in) and sent (out), by CSeq method and status class',
       labelNames: ['method', 'class', 'direction'],
-      registers,
+      registry: this.registry,
     });
     this.unparsable = new Counter({ name: 'switchboard_sip_unparsable_total', help: 'Inbound messages that did not parse as SIP', registers });
     this.callsTotal = new Counter({ name: 'switchboard_calls_total', help: 'Calls by outcome (answered, failed, ended)', labelNames: ['outcome'], registers });
@@ -178,7 +184,7 @@ export class AdminMetrics {
       return;
     }
     if (m.kind === 'request') {
-      this.requests.inc({ method: methodLabel(m.method), direction: e.direction });
+      this.requests.inc(methodLabel(m.method), e.direction);
       return;
     }
     let method: string | undefined;
@@ -187,7 +193,7 @@ export class AdminMetrics {
     } catch {
       method = undefined;
     }
-    this.responses.inc({ method: methodLabel(method), class: codeClass(m.status), direction: e.direction });
+    this.responses.inc(methodLabel(method), codeClass(m.status), e.direction);
   }
 
   private call(e: CallEvent): void {

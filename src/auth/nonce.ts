@@ -7,7 +7,7 @@
  * protection) are tracked where a nonce was issued, so one from another instance — a
  * previous run, another node — is answered `stale` and the UA retries with a local one.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pooledRandomBytes } from '../lib/index.js';
 
 const TIME_BYTES = 8;
@@ -29,8 +29,13 @@ export type NonceCheck =
   /** Not one of ours (bad MAC, bad encoding) or made for another realm. */
   | { readonly kind: 'bad' };
 
+/** SHA-256's block size: the HMAC key pads (RFC 2104 §2). */
+const BLOCK = 64;
+
 export class NonceIssuer {
-  private readonly secret: Buffer;
+  /** The secret XOR ipad and XOR opad (RFC 2104 §2), computed once. */
+  private readonly innerPad: Buffer;
+  private readonly outerPad: Buffer;
   private readonly ttlMs: number;
   private readonly instance: Buffer;
 
@@ -39,7 +44,11 @@ export class NonceIssuer {
     if (secret.length < 16) throw new Error('nonce secret must be at least 16 bytes');
     if (!(ttlMs > 0)) throw new Error('nonce TTL must be positive');
     if (instance.length !== INSTANCE_BYTES) throw new Error(`nonce instance id must be ${INSTANCE_BYTES} bytes`);
-    this.secret = Buffer.from(secret);
+    // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is zero-padded.
+    const key = Buffer.alloc(BLOCK);
+    (secret.length > BLOCK ? createHash('sha256').update(secret).digest() : secret).copy(key);
+    this.innerPad = Buffer.from(key.map((b) => b ^ 0x36));
+    this.outerPad = Buffer.from(key.map((b) => b ^ 0x5c));
     this.ttlMs = ttlMs;
     this.instance = Buffer.from(instance);
   }
@@ -69,7 +78,20 @@ export class NonceIssuer {
     return { kind: now > expiresAt ? 'expired' : 'valid', issuedAt, expiresAt, local };
   }
 
+  /**
+   * HMAC-SHA256(secret, timeAndRandom | "|" | realm), RFC 2104: H(K^opad, H(K^ipad, text)).
+   * Two one-shot crypto.hash calls cost about half of a createHmac() object per nonce.
+   */
   private mac(timeAndRandom: Buffer, realm: string): Buffer {
-    return createHmac('sha256', this.secret).update(timeAndRandom).update('|').update(realm, 'latin1').digest();
+    const realmBytes = Buffer.byteLength(realm, 'latin1');
+    const inner = Buffer.allocUnsafe(BLOCK + timeAndRandom.length + 1 + realmBytes);
+    this.innerPad.copy(inner, 0);
+    timeAndRandom.copy(inner, BLOCK);
+    inner[BLOCK + timeAndRandom.length] = 0x7c; // '|'
+    inner.write(realm, BLOCK + timeAndRandom.length + 1, 'latin1');
+    const outer = Buffer.allocUnsafe(BLOCK + 32);
+    this.outerPad.copy(outer, 0);
+    hash('sha256', inner, 'buffer').copy(outer, BLOCK);
+    return hash('sha256', outer, 'buffer');
   }
 }

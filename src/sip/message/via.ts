@@ -87,7 +87,8 @@ export class Via {
   }
 
   private format(): string {
-    const host = isIPv6(this.host) ? `[${this.host}]` : this.host;
+    // Only a host with a colon can be a bare IPv6 literal: skip node's long regex otherwise.
+    const host = this.host.includes(':') && isIPv6(this.host) ? `[${this.host}]` : this.host;
     const port = this.port === undefined ? '' : `:${this.port}`;
     return `${this.protocol}/${this.version}/${this.transport} ${host}${port}${formatParams(this.params)}`;
   }

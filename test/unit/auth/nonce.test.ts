@@ -1,5 +1,6 @@
 /** Stateless nonces and the nonce-count replay map. */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { NonceCountTracker, NonceIssuer, parseAuthHeader } from '../../../src/auth/index.js';
 import { SECRET } from './helpers.js';
@@ -24,6 +25,16 @@ describe('NonceIssuer', () => {
     const same = new NonceIssuer(Buffer.from(SECRET), 5000, Buffer.from('abcdef')).issue('example.com', T0);
     assert.equal(new NonceIssuer(Buffer.from(SECRET), 5000, Buffer.from('abcdef')).check(same, 'example.com', T0).kind === 'valid', true);
     assert.equal(new NonceIssuer(Buffer.alloc(32, 1), 1000).check(n, 'example.com', T0).kind, 'bad');
+  });
+
+  it('the MAC is HMAC-SHA256 (RFC 2104): equal to node:crypto createHmac, short and long secrets, latin1 realms', () => {
+    for (const secret of [Buffer.from(SECRET), Buffer.alloc(16, 7), Buffer.alloc(64, 9), Buffer.alloc(100, 3)]) {
+      for (const realm of ['example.com', 'r\u00e9alm.example', '']) {
+        const raw = Buffer.from(new NonceIssuer(secret, 1000).issue(realm, T0), 'base64url');
+        const expected = createHmac('sha256', secret).update(raw.subarray(0, 20)).update('|').update(realm, 'latin1').digest();
+        assert.deepEqual(raw.subarray(20), expected, `secret of ${secret.length} bytes, realm ${JSON.stringify(realm)}`);
+      }
+    }
   });
 
   it('refuses tampered, truncated and non-canonical encodings', () => {
