@@ -4,6 +4,7 @@
       "target_name": "switchboard_rtp",
       "sources": [
         "src/media/native/rtp-binding.c",
+        "src/media/native/rtp-binding-io.c",
         "src/media/native/rtp-engine.c",
         "src/media/native/rx-stats.c"
       ],

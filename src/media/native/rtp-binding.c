@@ -12,39 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "rtp-engine.h"
+#include "rtp-binding.h"
 
-#define SLOT_BITS 20
-#define SLOT_MASK ((1u << SLOT_BITS) - 1)
-#define SNAP_PER_CHANNEL 18
-#define SNAP_SIZE (2 * SNAP_PER_CHANNEL + 1)
-
-typedef struct instance {
-  sb_engine *engine;
-  napi_threadsafe_function tsfn;
-  napi_env env;
-  sb_session **slots;
-  uint32_t cap, used, gen;
-  uint32_t *free_slots;
-  uint32_t nfree;
-  int destroyed;
-} instance;
-
-#define CHECK(call)                                                  \
-  do {                                                               \
-    if ((call) != napi_ok) {                                         \
-      napi_throw_error(env, NULL, "switchboard_rtp: " #call " failed"); \
-      return NULL;                                                   \
-    }                                                                \
-  } while (0)
-
-static napi_value undefined(napi_env env) {
+napi_value sbn_undefined(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);
   return u;
 }
 
-static napi_value number(napi_env env, double v) {
+napi_value sbn_number(napi_env env, double v) {
   napi_value r;
   napi_create_double(env, v, &r);
   return r;
@@ -127,7 +103,7 @@ static sb_session *lookup(instance *in, uint32_t sid) {
 }
 
 /* Parses the leading (handle, sid) arguments shared by the session calls. */
-static sb_session *session_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, instance **pin) {
+sb_session *sbn_session_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, instance **pin) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return NULL;
   instance *in = get_instance(env, argv[0]);
@@ -138,13 +114,13 @@ static sb_session *session_args(napi_env env, napi_callback_info info, size_t wa
   return lookup(in, sid);
 }
 
-static int channel_arg(napi_env env, napi_value v) {
+int sbn_channel_arg(napi_env env, napi_value v) {
   int32_t ch = -1;
   napi_get_value_int32(env, v, &ch);
   return ch >= 0 && ch < SB_CHANNELS ? ch : -1;
 }
 
-static int string_arg(napi_env env, napi_value v, char *out, size_t outlen) {
+int sbn_string_arg(napi_env env, napi_value v, char *out, size_t outlen) {
   size_t n;
   return napi_get_value_string_utf8(env, v, out, outlen, &n) == napi_ok;
 }
@@ -181,14 +157,14 @@ static napi_value destroy_engine(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *p = NULL;
-  if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) return undefined(env);
+  if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) return sbn_undefined(env);
   instance *in = p;
   if (!in->destroyed) {
     napi_remove_env_cleanup_hook(env, cleanup_hook, in);
     stop_instance(in);
     napi_release_threadsafe_function(in->tsfn, napi_tsfn_release);
   }
-  return undefined(env);
+  return sbn_undefined(env);
 }
 
 /* bind(address, port) → [fd, boundPort] or [-errno, message] */
@@ -198,14 +174,14 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char addr[INET6_ADDRSTRLEN + 1] = "";
   int32_t port = 0;
-  string_arg(env, argv[0], addr, sizeof addr);
+  sbn_string_arg(env, argv[0], addr, sizeof addr);
   napi_get_value_int32(env, argv[1], &port);
   int bound = 0;
   int fd = sb_bind_udp(addr, port, &bound);
   CHECK(napi_create_array_with_length(env, 2, &out));
-  napi_set_element(env, out, 0, number(env, fd));
+  napi_set_element(env, out, 0, sbn_number(env, fd));
   if (fd >= 0) {
-    napi_set_element(env, out, 1, number(env, bound));
+    napi_set_element(env, out, 1, sbn_number(env, bound));
   } else {
     napi_value msg;
     napi_create_string_utf8(env, fd == -EADDRINUSE ? "EADDRINUSE" : strerror(-fd), NAPI_AUTO_LENGTH, &msg);
@@ -222,7 +198,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   napi_get_value_int32(env, argv[0], &fd);
   if (fd >= 0) close(fd);
-  return undefined(env);
+  return sbn_undefined(env);
 }
 
 /* addSession(handle, aRtpFd, aRtcpFd, bRtpFd, bRtcpFd) → session id; the engine owns the fds. */
@@ -270,14 +246,14 @@ static napi_value add_session(napi_env env, napi_callback_info info) {
     return NULL;
   }
   in->slots[slot] = s;
-  return number(env, sid);
+  return sbn_number(env, sid);
 }
 
 /* removeSession(handle, sid) → boolean; returns once no engine thread can touch the session. */
 static napi_value remove_session(napi_env env, napi_callback_info info) {
   napi_value argv[2], r;
   instance *in = NULL;
-  sb_session *s = session_args(env, info, 2, argv, &in);
+  sb_session *s = sbn_session_args(env, info, 2, argv, &in);
   if (s != NULL) {
     uint32_t slot = s->id & SLOT_MASK;
     sb_session_remove(in->engine, s);
@@ -291,14 +267,14 @@ static napi_value remove_session(napi_env env, napi_callback_info info) {
 /* setPeer(handle, sid, channel, address | null, port, clearLatch): the signalled destination. */
 static napi_value set_peer(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  sb_session *s = session_args(env, info, 6, argv, NULL);
-  if (s == NULL) return undefined(env);
-  int ch = channel_arg(env, argv[2]);
-  if (ch < 0) return undefined(env);
+  sb_session *s = sbn_session_args(env, info, 6, argv, NULL);
+  if (s == NULL) return sbn_undefined(env);
+  int ch = sbn_channel_arg(env, argv[2]);
+  if (ch < 0) return sbn_undefined(env);
   char addr[INET6_ADDRSTRLEN + 1] = "";
   napi_valuetype t;
   napi_typeof(env, argv[3], &t);
-  int have = t == napi_string && string_arg(env, argv[3], addr, sizeof addr);
+  int have = t == napi_string && sbn_string_arg(env, argv[3], addr, sizeof addr);
   int32_t port = 0;
   bool clear = false;
   napi_get_value_int32(env, argv[4], &port);
@@ -321,16 +297,16 @@ static napi_value set_peer(napi_env env, napi_callback_info info) {
     }
   }
   pthread_mutex_unlock(&s->lock);
-  return undefined(env);
+  return sbn_undefined(env);
 }
 
 /* setRoute(handle, sid, channel, forward, Int32Array(128) rates): see sb_channel.pt_rate. */
 static napi_value set_route(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  sb_session *s = session_args(env, info, 5, argv, NULL);
-  if (s == NULL) return undefined(env);
-  int ch = channel_arg(env, argv[2]);
-  if (ch < 0 || SB_IS_RTCP(ch)) return undefined(env);
+  sb_session *s = sbn_session_args(env, info, 5, argv, NULL);
+  if (s == NULL) return sbn_undefined(env);
+  int ch = sbn_channel_arg(env, argv[2]);
+  if (ch < 0 || SB_IS_RTCP(ch)) return sbn_undefined(env);
   bool fwd = true;
   napi_get_value_bool(env, argv[3], &fwd);
   napi_typedarray_type type;
@@ -344,134 +320,7 @@ static napi_value set_route(napi_env env, napi_callback_info info) {
   s->ch[ch].forward = fwd;
   memcpy(s->ch[ch].pt_rate, data, sizeof s->ch[ch].pt_rate);
   pthread_mutex_unlock(&s->lock);
-  return undefined(env);
-}
-
-static void snap_channel(const sb_channel *c, double *o) {
-  o[0] = c->latched;
-  o[1] = c->peer_gen;
-  o[2] = (double)c->pkts_in;
-  o[3] = (double)c->bytes_in;
-  o[4] = (double)c->pkts_out;
-  o[5] = (double)c->bytes_out;
-  o[6] = (double)c->injected;
-  o[7] = (double)c->invalid;
-  o[8] = (double)c->unknown_pt;
-  o[9] = (double)c->no_dest;
-  o[10] = c->rx.ssrc;
-  o[11] = sb_rx_expected(&c->rx);
-  o[12] = sb_rx_received(&c->rx);
-  o[13] = c->rx.jitter_units;
-  o[14] = c->rx.rate;
-  o[15] = c->out_rate;
-  o[16] = (double)__atomic_load_n(&c->deliver_dropped, __ATOMIC_RELAXED);
-  o[17] = (double)c->send_errors;
-}
-
-/* snapshot(handle, sid, Float64Array(37)) → boolean: RTP channel A, RTP channel B, idle ms. */
-static napi_value snapshot(napi_env env, napi_callback_info info) {
-  napi_value argv[3], r;
-  sb_session *s = session_args(env, info, 3, argv, NULL);
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  int ok = s != NULL && napi_get_typedarray_info(env, argv[2], &type, &length, &data, NULL, NULL) == napi_ok &&
-           type == napi_float64_array && length >= SNAP_SIZE;
-  if (ok) {
-    double *o = data;
-    int64_t now = sb_now_ns();
-    pthread_mutex_lock(&s->lock);
-    snap_channel(&s->ch[SB_A_RTP], o);
-    snap_channel(&s->ch[SB_B_RTP], o + SNAP_PER_CHANNEL);
-    o[2 * SNAP_PER_CHANNEL] = s->last_ns == 0 ? -1 : (double)(now - s->last_ns) / 1e6;
-    pthread_mutex_unlock(&s->lock);
-  }
-  napi_get_boolean(env, ok, &r);
-  return r;
-}
-
-/* peer(handle, sid, channel) → [address, port] | null */
-static napi_value peer(napi_env env, napi_callback_info info) {
-  napi_value argv[3], out, nul;
-  napi_get_null(env, &nul);
-  sb_session *s = session_args(env, info, 3, argv, NULL);
-  int ch = s == NULL ? -1 : channel_arg(env, argv[2]);
-  if (ch < 0) return nul;
-  char addr[INET6_ADDRSTRLEN] = "";
-  int port = 0, have;
-  pthread_mutex_lock(&s->lock);
-  have = s->ch[ch].has_peer;
-  if (have) sb_format_address(&s->ch[ch].peer, addr, sizeof addr, &port);
-  pthread_mutex_unlock(&s->lock);
-  if (!have) return nul;
-  napi_value a;
-  CHECK(napi_create_array_with_length(env, 2, &out));
-  napi_create_string_utf8(env, addr, NAPI_AUTO_LENGTH, &a);
-  napi_set_element(env, out, 0, a);
-  napi_set_element(env, out, 1, number(env, port));
-  return out;
-}
-
-static int buffer_arg(napi_env env, napi_value v, void **data, size_t *len) {
-  return napi_get_buffer_info(env, v, data, len) == napi_ok;
-}
-
-/* forward(handle, sid, srcChannel, packet): a JS-mapped RTP packet out of the partner channel. */
-static napi_value forward(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  sb_session *s = session_args(env, info, 4, argv, NULL);
-  int ch = s == NULL ? -1 : channel_arg(env, argv[2]);
-  void *data;
-  size_t len;
-  if (ch >= 0 && buffer_arg(env, argv[3], &data, &len)) sb_session_forward(s, ch, data, len);
-  return undefined(env);
-}
-
-/* sendTo(handle, sid, channel, packet, address, port): RTCP from the JS core, out of `channel`. */
-static napi_value send_to(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  sb_session *s = session_args(env, info, 6, argv, NULL);
-  int ch = s == NULL ? -1 : channel_arg(env, argv[2]);
-  void *data;
-  size_t len;
-  char addr[INET6_ADDRSTRLEN + 1] = "";
-  int32_t port = 0;
-  if (ch < 0 || s->ch[ch].fd < 0 || !buffer_arg(env, argv[3], &data, &len) || !string_arg(env, argv[4], addr, sizeof addr)) return undefined(env);
-  napi_get_value_int32(env, argv[5], &port);
-  struct sockaddr_storage local, ss;
-  socklen_t llen = sizeof local, len2;
-  int family = getsockname(s->ch[ch].fd, (struct sockaddr *)&local, &llen) == 0 ? local.ss_family : AF_INET;
-  /* The fd is closed only by removeSession, which runs on this same (main) thread. */
-  if (sb_parse_address(addr, port, family, &ss, &len2) == 0) sendto(s->ch[ch].fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&ss, len2);
-  return undefined(env);
-}
-
-/* rxStatsProbe(Float64Array [seq, ts, ssrc, nowMs, rate]*) → [ssrc, expected, received, jitterUnits, rate]
- * Runs the engine's receive statistics over given packets (for equivalence tests with JS). */
-static napi_value rx_stats_probe(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], ab, out;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "switchboard_rtp: Float64Array expected");
-    return NULL;
-  }
-  const double *v = data;
-  sb_rx_stats r;
-  sb_rx_init(&r);
-  for (size_t i = 0; i + 5 <= length; i += 5) sb_rx_update(&r, (uint32_t)v[i], (uint32_t)v[i + 1], (uint32_t)v[i + 2], v[i + 3], v[i + 4]);
-  double *o;
-  CHECK(napi_create_arraybuffer(env, 5 * sizeof(double), (void **)&o, &ab));
-  o[0] = r.ssrc;
-  o[1] = sb_rx_expected(&r);
-  o[2] = sb_rx_received(&r);
-  o[3] = r.jitter_units;
-  o[4] = r.rate;
-  CHECK(napi_create_typedarray(env, napi_float64_array, 5, ab, 0, &out));
-  return out;
+  return sbn_undefined(env);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -481,9 +330,9 @@ static napi_value init(napi_env env, napi_value exports) {
   } fns[] = {
       {"createEngine", create_engine}, {"destroyEngine", destroy_engine}, {"bind", bind_udp},
       {"closeFd", close_fd},           {"addSession", add_session},      {"removeSession", remove_session},
-      {"setPeer", set_peer},           {"setRoute", set_route},          {"snapshot", snapshot},
-      {"peer", peer},                  {"forward", forward},             {"sendTo", send_to},
-      {"rxStatsProbe", rx_stats_probe},
+      {"setPeer", set_peer},           {"setRoute", set_route},          {"snapshot", sbn_snapshot},
+      {"peer", sbn_peer},                  {"forward", sbn_forward},             {"sendTo", sbn_send_to},
+      {"rxStatsProbe", sbn_rx_stats_probe},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
