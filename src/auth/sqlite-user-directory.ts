@@ -45,8 +45,10 @@ export class SqliteUserDirectory implements UserDirectory {
   private readonly selectAll: Database.Statement<[], Row>;
   private readonly countAll: Database.Statement<[], { n: number }>;
   private readonly dataVersion: Database.Statement<[], unknown>;
+  /** Least recently used first (Map order; a hit moves its entry to the end). */
   private readonly cache = new Map<string, UserCredentials | null>();
   private cachedVersion = -1;
+  private readonly cacheSize: number;
 
   /** Opens (creating if needed) the database file and this module's table. */
   static open(file: string): SqliteUserDirectory {
@@ -60,10 +62,15 @@ export class SqliteUserDirectory implements UserDirectory {
     }
   }
 
-  /** Uses an open connection; `owned` decides whether close() closes it. */
-  constructor(db: Db, owned = false) {
+  /**
+   * Uses an open connection; `owned` decides whether close() closes it. `cacheSize` bounds the
+   * cached lookups (unknown names included).
+   */
+  constructor(db: Db, owned = false, cacheSize = MAX_CACHED) {
+    if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new Error('user cache size must be a positive integer');
     this.db = db;
     this.owned = owned;
+    this.cacheSize = cacheSize;
     db.exec(SCHEMA);
     this.selectOne = db.prepare('SELECT username, realm, ha1_md5, ha1_sha256 FROM auth_users WHERE realm = ? AND username = ?');
     this.insert = db.prepare('INSERT OR IGNORE INTO auth_users (realm, username, ha1_md5, ha1_sha256) VALUES (?, ?, ?, ?)');
@@ -78,19 +85,29 @@ export class SqliteUserDirectory implements UserDirectory {
    * One indexed SELECT per authentication was ~9 % of a registration's CPU, so answers are
    * cached. The cache is dropped whenever `PRAGMA data_version` moves — SQLite bumps it when
    * any other connection (the `switchboard user` CLI, another node's process) commits — so a
-   * user added or removed while the server runs is seen on the very next lookup.
+   * user added or removed while the server runs is seen on the very next lookup. When full,
+   * the least recently used answer goes: the users who register often stay cached, instead
+   * of everything being dropped at once.
    */
   find(username: string, realm: string): UserCredentials | undefined {
     const version = this.dataVersion.get() as number;
-    if (version !== this.cachedVersion || this.cache.size >= MAX_CACHED) {
+    if (version !== this.cachedVersion) {
       this.cache.clear();
       this.cachedVersion = version;
     }
     const key = `${realm}\u0000${username}`;
     const hit = this.cache.get(key);
-    if (hit !== undefined) return hit === null ? undefined : hit;
+    if (hit !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit === null ? undefined : hit;
+    }
     const row = this.selectOne.get(realm, username);
     const found = row === undefined ? undefined : toCredentials(row);
+    if (this.cache.size >= this.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done !== true) this.cache.delete(oldest.value);
+    }
     this.cache.set(key, found ?? null);
     return found;
   }

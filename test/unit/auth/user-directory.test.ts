@@ -92,6 +92,26 @@ describe('SqliteUserDirectory', () => {
     }
   });
 
+  it('keeps the recently used answers when its cache is full (least recently used goes first)', () => {
+    const file = dbFile();
+    const db = new Database(file);
+    const users = new SqliteUserDirectory(db, true, 3);
+    try {
+      for (const name of ['a', 'b', 'c', 'd']) users.upsert({ username: name, realm: 'example.com', ha1Md5: md5(`${name}:example.com:p`) });
+      for (const name of ['a', 'b', 'c', 'a', 'd']) assert.ok(users.find(name, 'example.com'), name);
+      // A delete on the same connection does not move data_version, so what is still cached
+      // answers from the cache and what was evicted is read again.
+      db.prepare('DELETE FROM auth_users').run();
+      assert.ok(users.find('a', 'example.com'), 'a was used again after b: still cached');
+      assert.ok(users.find('d', 'example.com'), 'd is the newest: cached');
+      assert.equal(users.find('b', 'example.com'), undefined, 'b was the least recently used: evicted');
+      assert.equal(users.find('c', 'example.com'), undefined, 'c made room for b: evicted');
+      assert.throws(() => new SqliteUserDirectory(db, false, 0), /positive integer/);
+    } finally {
+      users.close();
+    }
+  });
+
   it('imports 100,000 users from CSV in one go', () => {
     const d = SqliteUserDirectory.open(dbFile());
     try {
