@@ -7,12 +7,29 @@
  */
 import { lookup, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import type { SrvRecord } from 'node:dns';
 import type { Uri } from '../sip/message/index.js';
 import type { Destination, TransportKind } from '../sip/transport/index.js';
 
 export type NextHop = { ok: true; destination: Destination } | { ok: false; status: number; reason: string };
 
-export async function resolveNextHop(uri: Uri): Promise<NextHop> {
+/** The DNS queries RFC 3263 needs; node:dns by default, fakes in tests. */
+export interface NextHopResolver {
+  /** A/AAAA: one address of `name` (rejects when there is none). */
+  address(name: string): Promise<string>;
+  /** SRV records of `name` (rejects when there are none). */
+  srv(name: string): Promise<SrvRecord[]>;
+  /** Uniform in [0, 1): picks among SRV records of equal priority by weight. */
+  random(): number;
+}
+
+export const systemResolver: NextHopResolver = {
+  address: async (name) => (await lookup(name)).address,
+  srv: (name) => resolveSrv(name),
+  random: Math.random,
+};
+
+export async function resolveNextHop(uri: Uri, dns: NextHopResolver = systemResolver): Promise<NextHop> {
   if (uri.kind !== 'sip') return { ok: false, status: 416, reason: 'Unsupported URI Scheme' };
   const param = uri.transport;
   let transport: TransportKind;
@@ -27,14 +44,10 @@ export async function resolveNextHop(uri: Uri): Promise<NextHop> {
     // RFC 3263 §4.2: "If the TARGET was not a numeric IP address, but a port is present in
     // the URI, the client performs an A or AAAA record lookup"; without a port, SRV first.
     if (uri.port === undefined && (typeof maddr !== 'string' || maddr === '')) {
-      const srv = await srvTarget(name, transport);
-      if (srv !== undefined) {
-        const a = await lookup(srv.name);
-        return { ok: true, destination: { transport, host: a.address, port: srv.port } };
-      }
+      const srv = await srvTarget(name, transport, dns);
+      if (srv !== undefined) return { ok: true, destination: { transport, host: await dns.address(srv.name), port: srv.port } };
     }
-    const a = await lookup(name);
-    return { ok: true, destination: { transport, host: a.address, port } };
+    return { ok: true, destination: { transport, host: await dns.address(name), port } };
   } catch {
     // §16.7 / RFC 3263: an unresolvable next hop is a 503 from the proxy's point of view.
     return { ok: false, status: 503, reason: 'Next Hop Unresolvable' };
@@ -42,12 +55,12 @@ export async function resolveNextHop(uri: Uri): Promise<NextHop> {
 }
 
 /** RFC 2782 selection: lowest priority, then weighted random among equals. */
-async function srvTarget(name: string, transport: TransportKind): Promise<{ name: string; port: number } | undefined> {
+async function srvTarget(name: string, transport: TransportKind, dns: NextHopResolver): Promise<{ name: string; port: number } | undefined> {
   if (transport === 'ws' || transport === 'wss') return undefined;
   const service = transport === 'tls' ? '_sips._tcp' : transport === 'tcp' ? '_sip._tcp' : '_sip._udp';
   let records;
   try {
-    records = await resolveSrv(`${service}.${name}`);
+    records = await dns.srv(`${service}.${name}`);
   } catch {
     return undefined; // no SRV: fall back to A/AAAA (RFC 3263 §4.2)
   }
@@ -55,10 +68,13 @@ async function srvTarget(name: string, transport: TransportKind): Promise<{ name
   const best = Math.min(...records.map((r) => r.priority));
   const group = records.filter((r) => r.priority === best);
   const total = group.reduce((n, r) => n + r.weight, 0);
-  let pick = Math.random() * total;
+  if (total === 0) return { name: group[0].name, port: group[0].port };
+  // A running sum over the weights: a record is picked with probability weight / total.
+  const pick = dns.random() * total;
+  let sum = 0;
   for (const r of group) {
-    pick -= r.weight;
-    if (pick <= 0 || total === 0) return { name: r.name, port: r.port };
+    sum += r.weight;
+    if (pick < sum) return { name: r.name, port: r.port };
   }
   return { name: group[0].name, port: group[0].port };
 }
