@@ -6,7 +6,6 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { TallyCounter } from './tally-counter.js';
 import { MEDIA_CHANNEL, isMediaEvent } from '../media-session/index.js';
 import { CALL_CHANNEL, type CallEvent, type CallSource } from '../proxy/index.js';
 import { STANDARD_METHODS } from '../sip/endpoint/index.js';
@@ -14,6 +13,7 @@ import { SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../sip/transport/index.j
 import { type BanSource, DROP_KINDS, SECURITY_CHANNEL, type SecurityEvent, isSecurityEvent } from './security-events.js';
 import { MediaMetrics } from './media-metrics.js';
 import type { MediaSource, RegistrationSource, TransactionStats } from './sources.js';
+import { TallyCounter } from './tally-counter.js';
 
 export interface MetricsOptions {
   readonly registrations?: () => RegistrationSource | undefined;

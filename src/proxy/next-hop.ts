@@ -23,7 +23,7 @@ export interface NextHopResolver {
   random(): number;
 }
 
-export const systemResolver: NextHopResolver = {
+const systemResolver: NextHopResolver = {
   address: async (name) => (await lookup(name)).address,
   srv: (name) => resolveSrv(name),
   random: Math.random,

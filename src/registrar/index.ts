@@ -2,5 +2,5 @@
 export { createRegistrarModule, type RegistrarOptions, type RegistrarSecurityEvent, type Authenticator } from './registrar-module.js';
 export { updateBindings, type ExpiryPolicy, type ContactSpec, type RegisterData, type UpdateResult } from './binding-update.js';
 export { aorKey } from './aor.js';
-export { behindNat, isPrivateAddress } from './nat-detection.js';
+export { behindNat } from './nat-detection.js';
 export { NatKeepalive, type NatKeepaliveOptions, type KeepaliveRound } from './nat-keepalive.js';

@@ -86,7 +86,7 @@ export class NatKeepalive {
   }
 
   /** Where the ping goes: the NAT pinhole, or the connection this node holds; else none. */
-  destinationOf(b: Binding): Destination | undefined {
+  private destinationOf(b: Binding): Destination | undefined {
     const transport = b.source.transport.toLowerCase();
     if (!KINDS.includes(transport)) return undefined;
     const base = { transport: transport as TransportKind, host: b.source.host, port: b.source.port };

@@ -111,7 +111,7 @@ async function handleRegister(req: IncomingRequest, o: RegistrarOptions): Promis
   // expiration interval chosen by the registrar. The response SHOULD include a Date header".
   const headers: Array<[string, string]> = result.bindings.map((b) => ['Contact', contactValue(b, now)]);
   headers.push(['Date', new Date(now).toUTCString()]);
-  if (parsed.path !== undefined && parsed.path.length > 0 && hasPathSupport(r)) {
+  if (parsed.path !== undefined && parsed.path.length > 0 && hasSupported(r, 'path')) {
     for (const p of parsed.path) headers.push(['Path', p]);
   }
   // RFC 5626 §6: "If the registrar supports outbound and the REGISTER request contains a
@@ -138,10 +138,6 @@ function contactValue(b: Binding, now: number): string {
   if (b.instanceId !== undefined) params += `;+sip.instance=${b.instanceId}`;
   if (b.regId !== undefined) params += `;reg-id=${b.regId}`;
   return `<${b.contact}>${params}`;
-}
-
-function hasPathSupport(r: SipRequest): boolean {
-  return hasSupported(r, 'path');
 }
 
 function hasSupported(r: SipRequest, tag: string): boolean {

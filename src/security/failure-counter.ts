@@ -51,10 +51,6 @@ export class FailureCounter {
     return (this.failures.get(source) ?? []).filter((t) => t > since).length;
   }
 
-  reset(source: string): void {
-    this.failures.delete(source);
-  }
-
   /** Drops sources whose failures all left the window; returns how many. */
   sweep(): number {
     const since = this.o.clock.now() - this.o.windowMs;

@@ -73,10 +73,6 @@ export class FloodLimiter {
     return started ? 'flood-started' : 'throttled';
   }
 
-  forget(source: string): void {
-    this.buckets.delete(source);
-  }
-
   /** Drops buckets that have refilled completely and are in no excess episode. */
   sweep(): number {
     const now = this.o.clock.now();

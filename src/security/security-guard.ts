@@ -61,10 +61,6 @@ export class SecurityGuard {
     this.flood = o.flood === undefined ? undefined : new FloodLimiter({ ...o.flood, clock: o.clock });
   }
 
-  isAllowed(host: string): boolean {
-    return this.o.allow.has(host);
-  }
-
   /** The transport's admission hook: false drops the packet (or closes the connection). */
   readonly admit = (source: NetAddress): boolean => {
     const host = source.host.startsWith('::ffff:') ? normalizeIp(source.host) : source.host;

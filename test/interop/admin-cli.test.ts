@@ -98,11 +98,7 @@ test('show registrations lists the SIPp users (table, --json, one user), show st
 
 test('trace --pcap records a SIPp REGISTER run; tshark decodes every SIP message in the file', { timeout: 90_000 }, async (t) => {
   if (!requirePeer(t, SIPP)) return;
-  const tshark = spawnSync('tshark', ['--version'], { timeout: 10_000 });
-  if (tshark.error !== undefined || tshark.status !== 0) {
-    t.skip('tshark is not installed');
-    return;
-  }
+  if (!requirePeer(t, { command: 'tshark', debianPackage: 'tshark' })) return;
   const users = numberedUsers('cap', 2);
   const { deployment, server } = await deploy(t, users);
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-trace-'));

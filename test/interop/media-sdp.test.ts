@@ -38,7 +38,7 @@ async function inviteWithSdp(server: Target, sdp: string): Promise<ReceivedRespo
 const offer = (fmts: string, extra = '') => `v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP ${fmts}\r\n${extra}`;
 
 describe('SDP offers refused by the media policy (RFC 3264, RFC 3261 §20.43)', () => {
-  it('488 with Warning 305 when no codec is allowed or transcodable; 400 for a malformed body', async (t) => {
+  it('488 with Warning 305 when no codec is allowed or transcodable; 400 for a malformed body', { timeout: 60_000 }, async (t) => {
     // "bob" is a UDP socket here, reached by a forward route (no registration needed).
     const bob = createSocket('udp4');
     bob.bind(0, '127.0.0.1');
@@ -58,7 +58,7 @@ describe('SDP offers refused by the media policy (RFC 3264, RFC 3261 §20.43)', 
     assert.equal(broken?.status, 400, server.outputTail());
     assert.ok((broken?.reason.length ?? 0) > 3, 'the reason says what is wrong');
     // An acceptable offer goes on to bob with the relay's address in its SDP.
-    const arrived = once(bob, 'message');
+    const arrived = once(bob, 'message', { signal: AbortSignal.timeout(10_000) });
     void inviteWithSdp(server.sip, offer('0 101', 'a=rtpmap:101 telephone-event/8000\r\n'));
     const [invite] = (await arrived) as [Buffer];
     const text = invite.toString();

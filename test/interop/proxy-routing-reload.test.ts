@@ -66,7 +66,7 @@ async function waitForLog(logs: () => Array<Record<string, unknown>>, msg: strin
 }
 
 describe('routing policy in the running server (SIGHUP reload)', () => {
-  it('applies routes and hooks, reloads both on SIGHUP, and keeps the policy when the new one is broken', async (t) => {
+  it('applies routes and hooks, reloads both on SIGHUP, and keeps the policy when the new one is broken', { timeout: 120_000 }, async (t) => {
     const d = RegistrarDeployment.create(t, '');
     writeFileSync(join(d.root, 'hooks.mjs'), hooks('Hook V1'));
     writeFileSync(d.configFile, configYaml(d.root, 'Blocked'));

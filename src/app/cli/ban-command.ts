@@ -4,6 +4,7 @@
  * notices changes within `security.bans.sync_interval` (1 s by default).
  */
 import type { Command } from 'commander';
+import { formatTable } from '../../admin/index.js';
 import { type Ban, type BanStore, isIpAddress, normalizeIp } from '../../security/index.js';
 import { type Config, formatIssue, loadConfig } from '../config/index.js';
 import { openBanStore } from '../wiring/security.js';
@@ -96,10 +97,7 @@ export function banList(flags: BanFlags & { readonly json?: boolean }, io: CliIo
       return 0;
     }
     const rows = bans.map((b) => describe(b, now));
-    const head = { address: 'ADDRESS', expires: 'EXPIRES', remaining: 'REMAINING', reason: 'REASON' };
-    const width = (k: keyof typeof head) => Math.max(head[k].length, ...rows.map((r) => r[k].length));
-    const line = (r: typeof head) => `${r.address.padEnd(width('address'))}  ${r.expires.padEnd(width('expires'))}  ${r.remaining.padEnd(width('remaining'))}  ${r.reason}`.trimEnd();
-    if (rows.length > 0) io.stdout([head, ...rows].map(line).join('\n') + '\n');
+    if (rows.length > 0) io.stdout(formatTable(['ADDRESS', 'EXPIRES', 'REMAINING', 'REASON'], rows.map((r) => [r.address, r.expires, r.remaining, r.reason])));
     io.stdout(`${rows.length} ban${rows.length === 1 ? '' : 's'}\n`);
     return 0;
   });

@@ -42,10 +42,10 @@ export function positiveInt(what: string) {
   return z.number().int(`${what} must be an integer`).positive(`${what} must be greater than 0`);
 }
 
-/** Freezes an object graph in place and returns it typed as read-only. */
 /** An IP address or CIDR (`192.0.2.0/24`, `2001:db8::/32`, `192.0.2.7`). */
 export const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, (s) => ({ message: `"${s}" is not an address or CIDR (e.g. 192.0.2.0/24)` }));
 
+/** Freezes an object graph in place and returns it typed as read-only. */
 export function deepFreeze<T>(value: T): DeepReadonly<T> {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -24,15 +24,8 @@ export interface AdminDeps {
   readonly media?: () => MediaSource;
   /** The security module's ban list (throws until started). */
   readonly banList?: () => { list(): readonly Ban[] };
-  /** Run by `switchboard reload`, `POST /reload` and SIGHUP, in order. */
+  /** Run by `switchboard reload` and `POST /reload`, in order (SIGHUP reloads routing itself). */
   readonly reloaders?: readonly Reloader[];
-  /**
-   * Run the reloaders on SIGHUP too. Off by default: the composition root already reloads
-   * the routing policy on SIGHUP, and one signal must not reload twice.
-   */
-  readonly sighup?: boolean;
-  /** Where SIGHUP comes from (tests pass a fake); default: process. */
-  readonly signals?: Pick<NodeJS.Process, 'on' | 'off'>;
 }
 
 /** undefined while the component behind `get` is not started. */
@@ -55,7 +48,6 @@ function banInfo(b: Ban): BanInfo {
 
 export function createAdmin(config: Config, logger: Logger, deps: AdminDeps): Component {
   const log = logger.child({ component: 'admin' });
-  const signals = deps.signals ?? process;
   let database: SqliteUserDirectory | undefined;
   const fromConfig = new ConfigUserDirectory(configUserEntries(config));
   const reload = async (): Promise<ReloadReport> => {
@@ -63,10 +55,6 @@ export function createAdmin(config: Config, logger: Logger, deps: AdminDeps): Co
     for (const r of report.results) (r.ok ? log.info.bind(log) : log.error.bind(log))({ result: r.message }, r.ok ? 'reloaded' : 'reload failed');
     if (report.results.length === 0) log.info('reload: nothing to reload');
     return report;
-  };
-  const onHangup = (): void => {
-    log.info({ signal: 'SIGHUP' }, 'reloading');
-    reload().catch((err: unknown) => log.error({ err }, 'reload failed'));
   };
   const transactions = (): TransactionStats | undefined => {
     const endpoint = optional(deps.endpoint);
@@ -105,10 +93,8 @@ export function createAdmin(config: Config, logger: Logger, deps: AdminDeps): Co
       if (!config.admin.enabled) return;
       database = SqliteUserDirectory.open(databasePath(config));
       await service.start();
-      if (deps.sighup === true) signals.on('SIGHUP', onHangup);
     },
     async stop() {
-      signals.off('SIGHUP', onHangup);
       await service.stop();
       database?.close();
       database = undefined;

@@ -165,7 +165,7 @@ export class TransportManager implements SipTransport {
   async send(message: SipMessage, dest: Destination): Promise<SendResult> {
     if (!this.running) return fail('SIP_TRANSPORT_CLOSED', 'transports are stopped');
     const bytes = serialize(message);
-    if (dest.transport !== 'udp') return this.traced(message, bytes, dest, this.sendStream(bytes, dest));
+    if (dest.transport !== 'udp') return published(message, bytes, dest, await this.sendStream(bytes, dest));
     // RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if it is larger
     // than 1300 bytes and the path MTU is unknown, the request MUST be sent using an RFC 2914
     // congestion controlled transport protocol, such as TCP. If this causes a change in the
@@ -175,18 +175,11 @@ export class TransportManager implements SipTransport {
     if (message instanceof SipRequest && bytes.length > UDP_SIZE_THRESHOLD && tcp !== undefined && message.topVia.transport === 'UDP') {
       const overTcp = withTopViaTransport(message, 'TCP', this.listeners.sentBy(tcp, dest.host).port);
       const tcpDest: Destination = { transport: 'tcp', host: dest.host, port: dest.port };
-      const r = await this.traced(message, overTcp, tcpDest, this.sendStream(overTcp, tcpDest));
+      const r = published(message, overTcp, tcpDest, await this.sendStream(overTcp, tcpDest));
       // §18.1.1: if the connection attempt fails (ICMP, reset), the element SHOULD retry over UDP.
       if (r.ok || r.error.code !== 'SIP_TRANSPORT_CONNECT') return r;
     }
-    return this.traced(message, bytes, dest, this.sendUdp(bytes, dest));
-  }
-
-  /** Publishes a sent message on the diagnostics channel once the send succeeded. */
-  private async traced(message: SipMessage, bytes: Buffer, dest: Destination, sending: Promise<SendResult>): Promise<SendResult> {
-    const r = await sending;
-    publishSent(message, bytes, dest, r);
-    return r;
+    return published(message, bytes, dest, await this.sendUdp(bytes, dest));
   }
 
   /**
@@ -399,6 +392,12 @@ export class TransportManager implements SipTransport {
   private emit(event: TransportEvent): void {
     this.options.onEvent?.(event);
   }
+}
+
+/** Publishes a sent message on the diagnostics channel (once the send is done) and passes the result on. */
+function published(message: SipMessage, bytes: Buffer, dest: Destination, r: SendResult): SendResult {
+  publishSent(message, bytes, dest, r);
+  return r;
 }
 
 function fail(code: TransportError['code'], message: string): SendResult {

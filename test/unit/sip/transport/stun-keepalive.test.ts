@@ -76,7 +76,7 @@ describe('STUN keep-alive responses (RFC 5626 §4.4.2)', () => {
     try {
       sock.bind(0, '127.0.0.1');
       await once(sock, 'listening');
-      const got = once(sock, 'message');
+      const got = once(sock, 'message', { signal: AbortSignal.timeout(5_000) });
       sock.send(bindingRequest(), r.value[0].port, '127.0.0.1');
       const [res] = (await got) as [Buffer];
       const m = mapped(res);
