@@ -1,8 +1,10 @@
 /**
  * Bans in the `bans` table of the SQLite file the location store uses (`switchboard.db`);
- * this store creates and touches only that table. Other processes (the `ban` CLI, a second
- * server on the same file) are noticed through `PRAGMA data_version`, which changes when
- * another connection commits.
+ * this store creates and touches only that table and its revision counter. Triggers bump the
+ * counter on every change to `bans`, whoever makes it (this store, the `ban` CLI, a second
+ * server on the same file), so the revision the server polls moves when the bans change and
+ * only then — not on every registration another connection commits to the same file (which
+ * `PRAGMA data_version` would report).
  */
 import Database from 'better-sqlite3';
 import { type Ban, type BanStore, BanStoreError } from './ban-store.js';
@@ -14,6 +16,11 @@ CREATE TABLE IF NOT EXISTS bans (
   reason TEXT NOT NULL,
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ban_revision (id INTEGER PRIMARY KEY CHECK (id = 0), n INTEGER NOT NULL);
+INSERT OR IGNORE INTO ban_revision (id, n) VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS bans_revision_insert AFTER INSERT ON bans BEGIN UPDATE ban_revision SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS bans_revision_update AFTER UPDATE ON bans BEGIN UPDATE ban_revision SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS bans_revision_delete AFTER DELETE ON bans BEGIN UPDATE ban_revision SET n = n + 1; END;
 `;
 
 interface Row {
@@ -32,13 +39,12 @@ export interface SqliteBanStoreOptions {
 export class SqliteBanStore implements BanStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
-  /** Our own commits do not change data_version; they bump this instead. */
-  private localWrites = 0;
   private readonly upsert: Database.Statement<[string, number | null, string, number]>;
   private readonly del: Database.Statement<[string]>;
   private readonly selectOne: Database.Statement<[string], Row>;
   private readonly selectActive: Database.Statement<[number], Row>;
   private readonly purge: Database.Statement<[number]>;
+  private readonly selectRevision: Database.Statement<[], number>;
 
   constructor(options: SqliteBanStoreOptions) {
     try {
@@ -59,6 +65,7 @@ export class SqliteBanStore implements BanStore {
       this.selectOne = this.db.prepare('SELECT address, expires_at, reason, created_at FROM bans WHERE address = ?');
       this.selectActive = this.db.prepare('SELECT address, expires_at, reason, created_at FROM bans WHERE expires_at IS NULL OR expires_at > ? ORDER BY address');
       this.purge = this.db.prepare('DELETE FROM bans WHERE expires_at IS NOT NULL AND expires_at <= ?');
+      this.selectRevision = this.db.prepare<[], number>('SELECT n FROM ban_revision WHERE id = 0').pluck();
     } catch (e) {
       this.db.close();
       throw new BanStoreError('sqlite', `cannot prepare ${options.file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -67,14 +74,12 @@ export class SqliteBanStore implements BanStore {
 
   async add(ban: Ban): Promise<void> {
     this.upsert.run(ban.address, ban.expiresAt, ban.reason, ban.createdAt);
-    this.localWrites++;
   }
 
   async remove(address: string, now: number): Promise<boolean> {
     const row = this.selectOne.get(address);
     if (row === undefined) return false;
     this.del.run(address);
-    this.localWrites++;
     return row.expires_at === null || row.expires_at > now;
   }
 
@@ -83,14 +88,11 @@ export class SqliteBanStore implements BanStore {
   }
 
   async purgeExpired(now: number): Promise<number> {
-    const n = this.purge.run(now).changes;
-    if (n > 0) this.localWrites++;
-    return n;
+    return this.purge.run(now).changes;
   }
 
   async revision(): Promise<string> {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
-    return `${version}:${this.localWrites}`;
+    return String(this.selectRevision.get());
   }
 
   async close(): Promise<void> {
