@@ -8,7 +8,6 @@
  * relay transcodes G.711 µ-law ↔ A-law.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { tracedMessages } from '../support/baresip-trace.js';
 import { startProxy } from '../support/proxy-deployment.js';
 import { DOMAIN } from '../support/registrar-server.js';
 import { freePort } from '../support/server-process.js';
+import { mediaYaml, relayRange, udpPortFree } from '../support/sipp-media.js';
 import { requirePeer } from './peer-tools.js';
 
 const ALICE = { name: 'alice', password: 'alice-media-secret' };
@@ -73,29 +73,12 @@ function heard(dir: string): { rate: number; samples: Int16Array } {
   return wavSamples(join(dir, dec));
 }
 
-async function portIsFree(port: number): Promise<boolean> {
-  const s = createSocket('udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.bind(port, '127.0.0.1', () => resolve());
-    });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    s.close();
-  }
-}
-
 async function callWithMedia(t: TestContext, codecs: { alice?: string[]; bob?: string[] }): Promise<void> {
   if (!requirePeer(t, BARESIP)) return;
   assertBaresipModules();
-  const base = 2 * Math.floor((await freePort([], [33000, 38000])) / 2);
-  const { server } = await startProxy(t, [ALICE, BOB], {
-    extraYaml: ['media:', '  mode: always', `  port_min: ${base}`, `  port_max: ${base + 199}`, '  codecs: [pcmu, pcma]', '  transcode: true'].join('\n'),
-  });
-  const taken = [server.port, ...Array.from({ length: 200 }, (_, i) => base + i)];
+  const range = await relayRange(200);
+  const { server } = await startProxy(t, [ALICE, BOB], { extraYaml: mediaYaml(range, ['pcmu', 'pcma']) });
+  const taken = [server.port, ...Array.from({ length: 200 }, (_, i) => range.min + i)];
   const ports = async () => {
     const sipPort = await freePort(taken);
     taken.push(sipPort);
@@ -131,7 +114,7 @@ async function callWithMedia(t: TestContext, codecs: { alice?: string[]; bob?: s
   assert.ok(bobInvite !== undefined && alice200 !== undefined, explain());
   const toBob = relayPort(bobInvite.body);
   const toAlice = relayPort(alice200.body);
-  for (const p of [toBob, toAlice]) assert.ok(p >= base && p <= base + 199, `SDP port ${p} is not the relay's (${base}-${base + 199})\n${explain()}`);
+  for (const p of [toBob, toAlice]) assert.ok(p >= range.min && p <= range.max, `SDP port ${p} is not the relay's (${range.min}-${range.max})\n${explain()}`);
 
   if (codecs.alice !== undefined && codecs.bob !== undefined) {
     // Transcoding: alice offered only PCMA (8), bob answered only PCMU (0), and each side was
@@ -163,7 +146,7 @@ async function callWithMedia(t: TestContext, codecs: { alice?: string[]; bob?: s
   }
   // The relay released its ports after the BYE.
   await new Promise((r) => setTimeout(r, 500));
-  for (const p of [toBob, toAlice]) assert.equal(await portIsFree(p), true, `relay port ${p} still bound after BYE\n${server.outputTail(20)}`);
+  for (const p of [toBob, toAlice]) assert.equal(await udpPortFree(p), true, `relay port ${p} still bound after BYE\n${server.outputTail(20)}`);
 }
 
 test('baresip ↔ baresip with media relayed by Switchboard: both tones cross, ports released after BYE', { timeout: 90_000 }, async (t) => {
