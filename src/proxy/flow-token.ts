@@ -11,7 +11,7 @@
  * foreign token is ignored and the request is routed by its Request-URI.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { TransportKind } from '../sip/transport/index.js';
+import { type TransportKind, isTransportKind } from '../sip/transport/index.js';
 
 export interface Flow {
   readonly transport: TransportKind;
@@ -22,7 +22,6 @@ export interface Flow {
 }
 
 const MAC_BYTES = 12;
-const KINDS: readonly string[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 
 export class FlowTokens {
   private readonly key: Buffer;
@@ -47,8 +46,8 @@ export class FlowTokens {
     if (mac.length !== MAC_BYTES || !timingSafeEqual(mac, this.mac(payload))) return undefined;
     const [transport, host, port, connectionId] = payload.toString('utf8').split(' ');
     const portNumber = Number(port);
-    if (!KINDS.includes(transport) || host === undefined || host === '' || !Number.isInteger(portNumber)) return undefined;
-    const base = { transport: transport as TransportKind, host, port: portNumber };
+    if (!isTransportKind(transport) || host === undefined || host === '' || !Number.isInteger(portNumber)) return undefined;
+    const base = { transport, host, port: portNumber };
     return connectionId === undefined || connectionId === '' ? base : { ...base, connectionId };
   }
 

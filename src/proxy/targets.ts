@@ -5,7 +5,7 @@
  */
 import type { Binding } from '../location/index.js';
 import { type Uri, parseUri } from '../sip/message/index.js';
-import type { Destination, TransportKind } from '../sip/transport/index.js';
+import { type Destination, isTransportKind } from '../sip/transport/index.js';
 
 export interface Target {
   /** The new Request-URI (§16.6 step 2). */
@@ -24,16 +24,14 @@ export interface Target {
   readonly viaFlow?: true;
 }
 
-const KINDS: readonly string[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
-
 /** A binding becomes a target; undefined when its contact no longer parses (skipped). */
 export function targetFromBinding(b: Binding, node: string | undefined): Target | undefined {
   const uri = parseUri(b.contact);
   if (uri === undefined) return undefined;
   const transport = b.source.transport.toLowerCase();
   let destination: Destination | undefined;
-  if (KINDS.includes(transport)) {
-    const base = { transport: transport as TransportKind, host: b.source.host, port: b.source.port };
+  if (isTransportKind(transport)) {
+    const base = { transport, host: b.source.host, port: b.source.port };
     // A connection id means something only on the node that holds the connection.
     const ownConnection = b.connectionId !== undefined && (b.node === undefined || b.node === node);
     if (ownConnection) destination = { ...base, connectionId: b.connectionId };

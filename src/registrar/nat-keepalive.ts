@@ -11,9 +11,8 @@ import { type Clock, type TimerHandle, newBranch, newCallId, newTag } from '../l
 import type { Binding, LocationStore } from '../location/index.js';
 import type { Endpoint } from '../sip/endpoint/index.js';
 import { NameAddr, SipUri, Via, createRequest, parseUri } from '../sip/message/index.js';
-import { type Destination, type NetAddress, type TransportKind, viaTransport } from '../sip/transport/index.js';
+import { type Destination, type NetAddress, type TransportKind, isTransportKind, viaTransport } from '../sip/transport/index.js';
 
-const KINDS: readonly string[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
 /**
  * AORs read per page of a round. A round used to list every registration in one call: with
  * 100,000 users that decoded every row on one turn of the event loop and sent 100,000 OPTIONS
@@ -88,8 +87,8 @@ export class NatKeepalive {
   /** Where the ping goes: the NAT pinhole, or the connection this node holds; else none. */
   private destinationOf(b: Binding): Destination | undefined {
     const transport = b.source.transport.toLowerCase();
-    if (!KINDS.includes(transport)) return undefined;
-    const base = { transport: transport as TransportKind, host: b.source.host, port: b.source.port };
+    if (!isTransportKind(transport)) return undefined;
+    const base = { transport, host: b.source.host, port: b.source.port };
     if (transport !== 'udp') {
       if (b.connectionId === undefined || (b.node !== undefined && b.node !== this.o.node)) return undefined;
       return { ...base, connectionId: b.connectionId };

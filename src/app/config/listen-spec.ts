@@ -3,10 +3,10 @@
  * shorthand and the `--listen` flag), and the conflict rules between listeners.
  */
 import { isIP } from 'node:net';
-import type { TransportKind } from '../../sip/transport/index.js';
+import { TRANSPORT_KINDS, type TransportKind, isTransportKind } from '../../sip/transport/index.js';
 import { type Result, ok, err } from '../../lib/index.js';
 
-export const TRANSPORT_KINDS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const satisfies readonly TransportKind[];
+export { TRANSPORT_KINDS, isTransportKind };
 
 /** One socket to listen on. `address` is an IP literal without brackets; port 0 = any free port. */
 export interface ListenerConfig {
@@ -20,10 +20,6 @@ const SPEC_FORMAT = 'expected TRANSPORT:ADDRESS:PORT, e.g. udp:127.0.0.1:5060 or
 /** Strips the brackets of an IPv6 reference (RFC 3261 §25.1 IPv6reference). */
 export function unbracket(address: string): string {
   return address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-}
-
-export function isTransportKind(s: string): s is TransportKind {
-  return (TRANSPORT_KINDS as readonly string[]).includes(s);
 }
 
 /** Returns the error text for a bad bind address, or undefined when it is an IP literal. */

@@ -7,6 +7,12 @@ import type { MessageError, PartialMessage, SipMessage } from '../message/index.
 
 export type TransportKind = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
+export const TRANSPORT_KINDS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const satisfies readonly TransportKind[];
+
+export function isTransportKind(s: string): s is TransportKind {
+  return (TRANSPORT_KINDS as readonly string[]).includes(s);
+}
+
 /** §18: TCP, TLS, WS and WSS are reliable; timers A/E/G/I/J/K change with reliability (§17). */
 export function isReliable(kind: TransportKind): boolean {
   return kind !== 'udp';
