@@ -134,7 +134,6 @@ static napi_value create_engine(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, argv[0], &threads);
   instance *in = calloc(1, sizeof *in);
   if (in == NULL) return NULL;
-  in->env = env;
   CHECK(napi_create_string_utf8(env, "switchboard_rtp", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_threadsafe_function(env, argv[1], NULL, name, 65536, 1, NULL, NULL, NULL, call_js, &in->tsfn));
   napi_unref_threadsafe_function(env, in->tsfn); /* the engine must not keep the process alive */
@@ -229,7 +228,7 @@ static napi_value add_session(napi_env env, napi_callback_info info) {
       if (slots) in->slots = slots;
       if (fs) in->free_slots = fs;
       if (!slots || !fs) {
-        napi_throw_error(env, NULL, "switchboard_rtp: out of memory");
+        napi_throw_error(env, NULL, "switchboard_rtp: cannot add the session (out of memory, or its sockets cannot be watched)");
         return NULL;
       }
       in->cap = cap;
@@ -242,7 +241,7 @@ static napi_value add_session(napi_env env, napi_callback_info info) {
   if (s == NULL) {
     in->slots[slot] = NULL;
     in->free_slots[in->nfree++] = slot;
-    napi_throw_error(env, NULL, "switchboard_rtp: out of memory");
+    napi_throw_error(env, NULL, "switchboard_rtp: cannot add the session (out of memory, or its sockets cannot be watched)");
     return NULL;
   }
   in->slots[slot] = s;

@@ -19,7 +19,6 @@
 typedef struct instance {
   sb_engine *engine;
   napi_threadsafe_function tsfn;
-  napi_env env;
   sb_session **slots;
   uint32_t cap, used, gen;
   uint32_t *free_slots;

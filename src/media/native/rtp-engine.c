@@ -226,16 +226,11 @@ static int process_rtp(sb_thread *t, sb_channel *c, int n, int64_t now, int *nde
     }
     dst->pkts_out++;
     dst->bytes_out += len;
+    /* msg_iov, msg_iovlen and the (absent) control data are set once, in init_headers. */
     t->tx_iov[k].iov_base = (void *)p;
     t->tx_iov[k].iov_len = len;
-    struct msghdr *h = &t->tx[k].msg_hdr;
-    h->msg_name = &dst->peer;
-    h->msg_namelen = dst->peer_len;
-    h->msg_iov = &t->tx_iov[k];
-    h->msg_iovlen = 1;
-    h->msg_control = NULL;
-    h->msg_controllen = 0;
-    h->msg_flags = 0;
+    t->tx[k].msg_hdr.msg_name = &dst->peer;
+    t->tx[k].msg_hdr.msg_namelen = dst->peer_len;
     k++;
   }
   return k;
@@ -244,18 +239,8 @@ static int process_rtp(sb_thread *t, sb_channel *c, int n, int64_t now, int *nde
 static void on_readable(sb_thread *t, sb_channel *c) {
   sb_session *s = c->session;
   for (int round = 0; round < ROUNDS; round++) {
-    for (int j = 0; j < BATCH; j++) {
-      t->rx_iov[j].iov_base = t->buf[j];
-      t->rx_iov[j].iov_len = PKT_MAX;
-      struct msghdr *h = &t->rx[j].msg_hdr;
-      h->msg_name = &t->rx_src[j];
-      h->msg_namelen = sizeof t->rx_src[j];
-      h->msg_iov = &t->rx_iov[j];
-      h->msg_iovlen = 1;
-      h->msg_control = NULL;
-      h->msg_controllen = 0;
-      h->msg_flags = 0;
-    }
+    /* recvmmsg writes back only msg_namelen (and msg_len, msg_flags); the rest is set once. */
+    for (int j = 0; j < BATCH; j++) t->rx[j].msg_hdr.msg_namelen = sizeof t->rx_src[j];
     int n = recvmmsg(c->fd, t->rx, BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0) return; /* EAGAIN, or an error such as a queued ICMP report: nothing to do */
     int64_t now = sb_now_ns();
@@ -338,6 +323,20 @@ static void thread_free(sb_thread *t) {
   free(t);
 }
 
+/* The parts of the batch headers that never change: buffers, address slots, one iovec each. */
+static void init_headers(sb_thread *t) {
+  for (int j = 0; j < BATCH; j++) {
+    t->rx_iov[j].iov_base = t->buf[j];
+    t->rx_iov[j].iov_len = PKT_MAX;
+    t->rx[j].msg_hdr.msg_name = &t->rx_src[j];
+    t->rx[j].msg_hdr.msg_namelen = sizeof t->rx_src[j];
+    t->rx[j].msg_hdr.msg_iov = &t->rx_iov[j];
+    t->rx[j].msg_hdr.msg_iovlen = 1;
+    t->tx[j].msg_hdr.msg_iov = &t->tx_iov[j];
+    t->tx[j].msg_hdr.msg_iovlen = 1;
+  }
+}
+
 sb_engine *sb_engine_create(int threads, sb_deliver_fn deliver, void *ctx, char *err, size_t errlen) {
   if (threads < 1) threads = 1;
   sb_engine *e = calloc(1, sizeof *e);
@@ -353,6 +352,7 @@ sb_engine *sb_engine_create(int threads, sb_deliver_fn deliver, void *ctx, char 
     sb_thread *t = calloc(1, sizeof *t);
     if (t == NULL) break;
     t->engine = e;
+    init_headers(t);
     pthread_mutex_init(&t->cmd_lock, NULL);
     pthread_cond_init(&t->cmd_cond, NULL);
     t->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -372,10 +372,6 @@ sb_engine *sb_engine_create(int threads, sb_deliver_fn deliver, void *ctx, char 
     return NULL;
   }
   return e;
-}
-
-int sb_engine_threads(const sb_engine *e) {
-  return e->nthreads;
 }
 
 void sb_engine_destroy(sb_engine *e) {
@@ -407,11 +403,18 @@ sb_session *sb_session_add(sb_engine *e, const int fds[SB_CHANNELS], uint32_t id
     for (int pt = 0; pt < 128; pt++) c->pt_rate[pt] = 8000;
     sb_rx_init(&c->rx);
   }
-  /* Fully initialised before the fds enter the epoll set. */
+  /* Fully initialised before the fds enter the epoll set. A session whose sockets cannot all
+   * be watched would never forward: it is not created (same as running out of memory). */
   for (int i = 0; i < SB_CHANNELS; i++) {
     if (s->ch[i].fd < 0) continue;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->ch[i]};
-    epoll_ctl(s->thread->ep, EPOLL_CTL_ADD, s->ch[i].fd, &ev);
+    if (epoll_ctl(s->thread->ep, EPOLL_CTL_ADD, s->ch[i].fd, &ev) != 0) {
+      for (int j = 0; j < i; j++)
+        if (s->ch[j].fd >= 0) epoll_ctl(s->thread->ep, EPOLL_CTL_DEL, s->ch[j].fd, NULL);
+      pthread_mutex_destroy(&s->lock);
+      free(s);
+      return NULL;
+    }
   }
   return s;
 }

@@ -75,7 +75,6 @@ typedef int (*sb_deliver_fn)(void *ctx, sb_delivery *d);
 sb_engine *sb_engine_create(int threads, sb_deliver_fn deliver, void *ctx, char *err, size_t errlen);
 /* Stops and joins the threads, closes every session's fds and frees them. */
 void sb_engine_destroy(sb_engine *e);
-int sb_engine_threads(const sb_engine *e);
 
 /* Opens a UDP socket bound to address:port (0 = any). Returns the fd, or -errno. *bound gets the port. */
 int sb_bind_udp(const char *address, int port, int *bound);

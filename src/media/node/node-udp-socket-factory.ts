@@ -26,16 +26,14 @@ function literalLookup(address: string, options: unknown, callback?: LookupCallb
 
 class NodeRelaySocket implements RelaySocket {
   private closed = false;
-  sendErrors = 0;
 
   constructor(
     private readonly socket: Socket,
     readonly port: number,
   ) {
-    // After binding, errors (ICMP port unreachable reported on a later send) are counted only.
-    socket.on('error', () => {
-      this.sendErrors++;
-    });
+    // After binding, errors (ICMP port unreachable reported on a later send) are ignored:
+    // RTP is loss tolerant, and an unhandled 'error' would end the process.
+    socket.on('error', () => undefined);
   }
 
   send(packet: Buffer, port: number, address: string): void {

@@ -139,10 +139,6 @@ export class RelaySession {
     this.engine = link;
   }
 
-  get engineAttached(): boolean {
-    return this.engine !== null;
-  }
-
   leg(name: LegName): RelayLeg {
     return name === 'a' ? this.a : this.b;
   }
