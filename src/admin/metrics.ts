@@ -8,7 +8,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MEDIA_CHANNEL, isMediaEvent } from '../media-session/index.js';
 import { CALL_CHANNEL, type CallEvent, type CallSource } from '../proxy/index.js';
-import { STANDARD_METHODS } from '../sip/endpoint/index.js';
+import { STANDARD_METHODS, messageMethod } from '../sip/endpoint/index.js';
 import { SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../sip/transport/index.js';
 import { type BanSource, DROP_KINDS, SECURITY_CHANNEL, type SecurityEvent, isSecurityEvent } from './security-events.js';
 import { MediaMetrics } from './media-metrics.js';
@@ -187,13 +187,7 @@ export class AdminMetrics {
       this.requests.inc(methodLabel(m.method), e.direction);
       return;
     }
-    let method: string | undefined;
-    try {
-      method = m.cseq.method;
-    } catch {
-      method = undefined;
-    }
-    this.responses.inc(methodLabel(method), codeClass(m.status), e.direction);
+    this.responses.inc(methodLabel(messageMethod(m)), codeClass(m.status), e.direction);
   }
 
   private call(e: CallEvent): void {

@@ -3,7 +3,7 @@
  * identifiers the filters look at (Call-ID, CSeq method, From/To/Request-URI users). The raw
  * bytes travel base64-encoded when asked for (`trace --pcap` rebuilds frames from them).
  */
-import type { SipMessage } from '../sip/message/index.js';
+import { messageMethod } from '../sip/endpoint/index.js';
 import type { NetAddress, SipWireEvent } from '../sip/transport/index.js';
 
 export interface TraceAddress {
@@ -59,21 +59,24 @@ function address(a: NetAddress): TraceAddress {
   return { transport: a.transport, host: a.host, port: a.port };
 }
 
-function identifiers(m: SipMessage | undefined): Partial<TraceRecord> {
+/** What a trace filter looks at, and what a record says about the message: cheap to compute. */
+export type TraceIdentifiers = Partial<Pick<TraceRecord, 'method' | 'status' | 'ruriUser' | 'callId' | 'fromUser' | 'toUser'>>;
+
+export function traceIdentifiers(event: SipWireEvent): TraceIdentifiers {
+  const m = event.message;
   if (m === undefined) return {};
-  const cseq = safe(() => m.cseq);
   const fromUser = safe(() => uriUser(m.from.uri as { kind: string; user?: string; host?: string }));
   const toUser = safe(() => uriUser(m.to.uri as { kind: string; user?: string; host?: string }));
   const callId = safe(() => m.callId);
   const out: Record<string, unknown> = {
-    method: m.kind === 'request' ? m.method : cseq?.method,
+    method: messageMethod(m),
     ...(m.kind === 'response' ? { status: m.status } : { ruriUser: uriUser(m.uri as { kind: string; user?: string; host?: string }) }),
     callId,
     fromUser,
     toUser,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-  return out as Partial<TraceRecord>;
+  return out as TraceIdentifiers;
 }
 
 function startLineOf(event: SipWireEvent): string {
@@ -82,7 +85,8 @@ function startLineOf(event: SipWireEvent): string {
   return `(unparsable) ${firstLine}`.trimEnd();
 }
 
-export function traceRecord(event: SipWireEvent, withRaw: boolean): TraceRecord {
+/** The whole record (the text decoded, base64 too with `withRaw`); pass the identifiers if already made. */
+export function traceRecord(event: SipWireEvent, withRaw: boolean, ids: TraceIdentifiers = traceIdentifiers(event)): TraceRecord {
   return {
     direction: event.direction,
     timestamp: event.timestamp,
@@ -90,7 +94,7 @@ export function traceRecord(event: SipWireEvent, withRaw: boolean): TraceRecord 
     local: address(event.local),
     ...(event.connectionId === undefined ? {} : { connectionId: event.connectionId }),
     startLine: startLineOf(event),
-    ...identifiers(event.message),
+    ...ids,
     text: event.bytes.toString('latin1'),
     ...(withRaw ? { raw: event.bytes.toString('base64') } : {}),
   };
@@ -104,7 +108,7 @@ function userMatches(wanted: string, candidate: string | undefined): boolean {
 }
 
 /** Every given criterion must hold (an empty filter matches everything). */
-export function matchesFilter(r: TraceRecord, f: TraceFilter): boolean {
+export function matchesFilter(r: TraceIdentifiers, f: TraceFilter): boolean {
   if (f.callId !== undefined && r.callId !== f.callId) return false;
   if (f.method !== undefined && r.method?.toUpperCase() !== f.method.toUpperCase()) return false;
   if (f.user !== undefined) {

@@ -6,7 +6,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
 import { SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../sip/transport/index.js';
-import { type TraceFilter, matchesFilter, traceRecord } from './trace-record.js';
+import { type TraceFilter, matchesFilter, traceIdentifiers, traceRecord } from './trace-record.js';
 
 /** Bytes queued on a slow client beyond which messages are dropped. */
 const MAX_QUEUED = 4 * 1024 * 1024;
@@ -49,8 +49,9 @@ export class TraceStream {
 
   private deliver(e: SipWireEvent): void {
     if (this.closed) return;
-    const record = traceRecord(e, this.withRaw);
-    if (!matchesFilter(record, this.filter)) return;
+    // The filter needs only the identifiers: the text (and base64) is built for what is sent.
+    const ids = traceIdentifiers(e);
+    if (!matchesFilter(ids, this.filter)) return;
     if (this.res.writableLength > MAX_QUEUED) {
       this.dropped++;
       return;
@@ -59,7 +60,7 @@ export class TraceStream {
       this.write({ type: 'dropped', count: this.dropped });
       this.dropped = 0;
     }
-    this.write({ type: 'message', ...record });
+    this.write({ type: 'message', ...traceRecord(e, this.withRaw, ids) });
   }
 
   private write(line: TraceLine): void {

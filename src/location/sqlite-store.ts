@@ -87,8 +87,8 @@ export class SqliteLocationStore implements LocationStore {
   private readonly countSettled: Database.Statement<[number], { aors: number; bindings: number }>;
   private readonly selectUnsettled: Database.Statement<[number, number], Row>;
   private readonly batchTxn: Database.Transaction<(batch: readonly PendingModify[]) => ModifyOutcome[]>;
+  /** Calls waiting for the end of this turn; non-empty exactly while a flush is scheduled. */
   private queue: PendingModify[] = [];
-  private flushScheduled = false;
   private readonly purgeTxn: Database.Transaction<(now: number) => { rows: number; removed: number }>;
   private readonly countTxn: Database.Transaction<(now: number) => { aors: number; bindings: number }>;
 
@@ -175,17 +175,12 @@ export class SqliteLocationStore implements LocationStore {
   modify<T>(aor: string, now: number, change: (current: readonly Binding[]) => BindingChange<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.assertOpen();
-      this.queue.push({ aor, now, change, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.queue.push({ aor, now, change, resolve: resolve as (v: unknown) => void, reject }) === 1) setImmediate(() => this.flush());
     });
   }
 
   /** Commits the queued modify() calls, MODIFY_BATCH per transaction, then settles them. */
   private flush(): void {
-    this.flushScheduled = false;
     const queued = this.queue;
     this.queue = [];
     for (let i = 0; i < queued.length; i += MODIFY_BATCH) {

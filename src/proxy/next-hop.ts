@@ -9,7 +9,7 @@ import { lookup, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { SrvRecord } from 'node:dns';
 import type { Uri } from '../sip/message/index.js';
-import type { Destination, TransportKind } from '../sip/transport/index.js';
+import { type Destination, type TransportKind, defaultPort, isTransportKind } from '../sip/transport/index.js';
 
 export type NextHop = { ok: true; destination: Destination } | { ok: false; status: number; reason: string };
 
@@ -34,16 +34,16 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = systemReso
   const param = uri.transport;
   let transport: TransportKind;
   if (uri.scheme === 'sips') transport = param === 'ws' || param === 'wss' ? 'wss' : 'tls';
-  else if (param === 'tcp' || param === 'tls' || param === 'ws' || param === 'wss') transport = param;
-  else transport = 'udp';
-  const port = uri.port ?? (transport === 'tls' ? 5061 : transport === 'ws' ? 80 : transport === 'wss' ? 443 : 5060);
+  else transport = param !== undefined && isTransportKind(param) ? param : 'udp';
+  const port = uri.port ?? defaultPort(transport);
   const maddr = uri.param('maddr');
-  const name = typeof maddr === 'string' && maddr !== '' ? maddr.replace(/^\[|\]$/g, '') : uri.hostname;
+  const hasMaddr = typeof maddr === 'string' && maddr !== '';
+  const name = hasMaddr ? maddr.replace(/^\[|\]$/g, '') : uri.hostname;
   if (isIP(name) !== 0) return { ok: true, destination: { transport, host: name, port } };
   try {
     // RFC 3263 §4.2: "If the TARGET was not a numeric IP address, but a port is present in
     // the URI, the client performs an A or AAAA record lookup"; without a port, SRV first.
-    if (uri.port === undefined && (typeof maddr !== 'string' || maddr === '')) {
+    if (uri.port === undefined && !hasMaddr) {
       const srv = await srvTarget(name, transport, dns);
       if (srv !== undefined) return { ok: true, destination: { transport, host: await dns.address(srv.name), port: srv.port } };
     }

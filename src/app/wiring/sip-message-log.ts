@@ -6,7 +6,7 @@
  * debug lines are written: without a subscriber the transport publishes nothing.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { sipLogFields } from '../../sip/endpoint/index.js';
+import { messageMethod, sipLogFields } from '../../sip/endpoint/index.js';
 import { type NetAddress, SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../../sip/transport/index.js';
 import type { Logger } from '../log.js';
 
@@ -26,16 +26,7 @@ export function sipMessageLogFields(e: SipWireEvent): Record<string, unknown> {
   const base = { direction: e.direction, transport: e.remote.transport, ...where, local: addressText(e.local), size: e.bytes.length };
   const conn = e.connectionId === undefined ? {} : { connectionId: e.connectionId };
   if (m === undefined) return { ...base, ...conn, unparsable: true };
-  let method: string | undefined;
-  if (m.kind === 'request') method = m.method;
-  else {
-    try {
-      method = m.cseq.method;
-    } catch {
-      method = undefined;
-    }
-  }
-  return { ...sipLogFields(m), ...base, ...conn, method, ...(m.kind === 'response' ? { status: m.status } : {}) };
+  return { ...sipLogFields(m), ...base, ...conn, method: messageMethod(m), ...(m.kind === 'response' ? { status: m.status } : {}) };
 }
 
 function messageText(e: SipWireEvent): string {

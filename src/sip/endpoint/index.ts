@@ -14,4 +14,4 @@ export { LocalIdentity } from './local-identity.js';
 export { MergedRequestDetector } from './merged-requests.js';
 export { StatelessResponseCache, type CacheVerdict } from './stateless-response-cache.js';
 export { createOptionsModule, type CapabilitySource } from './options-module.js';
-export { sipLogFields, partialLogFields, uriLogUser, type SipLogFields } from './log-fields.js';
+export { sipLogFields, partialLogFields, uriLogUser, messageMethod, type SipLogFields } from './log-fields.js';

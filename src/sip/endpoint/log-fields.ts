@@ -41,12 +41,16 @@ function fields(callId: string | undefined, method: string | undefined, from: ()
   return out;
 }
 
+/** A request's method, or a response's CSeq method; undefined (never a throw) when unreadable. */
+export function messageMethod(m: SipMessage): string | undefined {
+  return m.kind === 'request' ? m.method : safe(() => m.cseq.method);
+}
+
 /** `{ callId, user }` of a parsed message. */
 export function sipLogFields(m: SipMessage): SipLogFields {
-  const method = m.kind === 'request' ? m.method : safe(() => m.cseq.method);
   return fields(
     safe(() => m.callId),
-    method,
+    messageMethod(m),
     () => m.from,
     () => m.to,
   );
