@@ -12,6 +12,7 @@ import { callDetailView, callsView } from './media-views.js';
 import type { AdminSources } from './sources.js';
 import { TraceStream } from './trace-stream.js';
 import type { TraceFilter } from './trace-record.js';
+import { hostPort } from '../sip/transport/index.js';
 
 export interface AdminApiOptions {
   readonly host: string;
@@ -72,8 +73,7 @@ export class AdminApi {
   async listen(): Promise<string> {
     await this.app.listen({ host: this.options.host, port: this.options.port });
     const a = this.app.server.address() as AddressInfo;
-    const host = a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address;
-    this.boundUrl = `http://${host}:${a.port}`;
+    this.boundUrl = `http://${hostPort(a.address, a.port)}`;
     return this.boundUrl;
   }
 

@@ -1,6 +1,7 @@
 /** The JSON bodies of `/registrations` and `/stats`, built from the sources (`/calls`: media-views.ts). */
 import type { Binding } from '../location/index.js';
 import type { AdminSources, RegistrationSource } from './sources.js';
+import { bracketHost } from '../sip/transport/index.js';
 
 export interface BindingView {
   readonly contact: string;
@@ -20,7 +21,7 @@ export interface RegistrationView {
 }
 
 function bindingView(b: Binding, now: number): BindingView {
-  const host = b.source.host.includes(':') ? `[${b.source.host}]` : b.source.host;
+  const host = bracketHost(b.source.host);
   return {
     contact: b.contact,
     q: b.q,

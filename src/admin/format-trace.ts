@@ -3,6 +3,7 @@
  * message itself; ANSI colours on a terminal (requests cyan, 1xx/2xx green, 3xx+ red).
  */
 import type { TraceRecord } from './trace-record.js';
+import { hostPort } from '../sip/transport/index.js';
 
 const RESET = '\u001b[0m';
 const DIM = '\u001b[2m';
@@ -12,9 +13,8 @@ const GREEN = '\u001b[32m';
 const YELLOW = '\u001b[33m';
 const RED = '\u001b[31m';
 
-function hostPort(a: { transport: string; host: string; port: number }): string {
-  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
-  return `${a.transport}:${host}:${a.port}`;
+function listenerText(a: { transport: string; host: string; port: number }): string {
+  return `${a.transport}:${hostPort(a.host, a.port)}`;
 }
 
 function time(ms: number): string {
@@ -37,7 +37,7 @@ export interface TraceFormatOptions {
 export function formatTraceRecord(r: TraceRecord, o: TraceFormatOptions): string {
   const paint = (code: string, s: string): string => (o.colour ? `${code}${s}${RESET}` : s);
   const [from, to] = r.direction === 'in' ? [r.remote, r.local] : [r.local, r.remote];
-  const head = `${paint(DIM, time(r.timestamp))} ${r.direction === 'in' ? 'IN ' : 'OUT'} ${hostPort(from)} -> ${hostPort(to)}  ${paint(BOLD + colourOf(r), r.startLine)}`;
+  const head = `${paint(DIM, time(r.timestamp))} ${r.direction === 'in' ? 'IN ' : 'OUT'} ${listenerText(from)} -> ${listenerText(to)}  ${paint(BOLD + colourOf(r), r.startLine)}`;
   if (o.brief === true) return head + '\n';
   const body = r.text.replace(/\r\n/g, '\n').replace(/\n+$/, '');
   return `${head}\n${body}\n\n`;

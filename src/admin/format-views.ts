@@ -4,6 +4,7 @@ import type { RegistrationView } from './admin-views.js';
 import { formatBytes, formatDuration, formatTable } from './format-table.js';
 import type { CallDetailView, CallMediaView, CallView } from './media-views.js';
 import type { BanInfo } from './security-events.js';
+import { hostPort } from '../sip/transport/index.js';
 
 export function registrationsTable(regs: readonly RegistrationView[]): string {
   if (regs.length === 0) return 'no registrations\n';
@@ -15,7 +16,7 @@ export function registrationsTable(regs: readonly RegistrationView[]): string {
 }
 
 function sourceText(a: { host: string; port: number }): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return hostPort(a.host, a.port);
 }
 
 /**

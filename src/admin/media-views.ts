@@ -6,6 +6,7 @@
 import type { CallMediaStats, StreamMediaStats } from '../media-session/index.js';
 import type { CallInfo, CallSource } from '../proxy/index.js';
 import type { MediaSource } from './sources.js';
+import { hostPort } from '../sip/transport/index.js';
 
 type LegName = 'a' | 'b';
 
@@ -47,7 +48,7 @@ const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 function peerText(p: { address: string; port: number } | undefined): string | undefined {
   if (p === undefined) return undefined;
-  return p.address.includes(':') ? `[${p.address}]:${p.port}` : `${p.address}:${p.port}`;
+  return hostPort(p.address, p.port);
 }
 
 function legView(stats: CallMediaStats, leg: LegName): MediaLegView {

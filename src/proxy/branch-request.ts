@@ -4,6 +4,7 @@
  */
 import { type SipRequest, type Via, copyRequest, parseNameAddr } from '../sip/message/index.js';
 import type { Target } from './targets.js';
+import { bracketHost } from '../sip/transport/index.js';
 
 export interface BranchRequestOptions {
   readonly target: Target;
@@ -52,7 +53,7 @@ export function branchRequest(original: SipRequest, o: BranchRequestOptions): Si
  * §5.3; `ob` marks the entry as an outbound edge's).
  */
 export function recordRouteValue(host: string, port: number, transport: string, flowToken?: string): string {
-  const h = host.includes(':') ? `[${host}]` : host;
+  const h = bracketHost(host);
   const t = transport === 'udp' ? '' : `;transport=${transport}`;
   return flowToken === undefined ? `<sip:${h}:${port}${t};lr>` : `<sip:${flowToken}@${h}:${port}${t};lr;ob>`;
 }

@@ -3,7 +3,7 @@
  * shorthand and the `--listen` flag), and the conflict rules between listeners.
  */
 import { isIP } from 'node:net';
-import { TRANSPORT_KINDS, type TransportKind, isTransportKind } from '../../sip/transport/index.js';
+import { TRANSPORT_KINDS, type TransportKind, isTransportKind, hostPort } from '../../sip/transport/index.js';
 import { type Result, ok, err } from '../../lib/index.js';
 
 export { TRANSPORT_KINDS, isTransportKind };
@@ -56,8 +56,7 @@ export function parseListenSpec(spec: string): Result<ListenerConfig, string> {
 
 /** The spec form of a listener (the inverse of parseListenSpec). */
 export function formatListener(l: ListenerConfig): string {
-  const host = l.address.includes(':') ? `[${l.address}]` : l.address;
-  return `${l.transport}:${host}:${l.port}`;
+  return `${l.transport}:${hostPort(l.address, l.port)}`;
 }
 
 /** UDP listeners use UDP sockets; TCP, TLS, WS and WSS all bind TCP ports. */

@@ -6,14 +6,7 @@
  */
 import { type Clock, systemClock } from '../../lib/index.js';
 import { Endpoint, type EndpointModule, LocalIdentity, type SipLogFields, partialLogFields, sipLogFields } from '../../sip/endpoint/index.js';
-import {
-  type ListenerSpec,
-  type NetAddress,
-  type ReceivedInvalid,
-  type ReceivedMessage,
-  TransportManager,
-  ensureSelfSignedCertificate,
-} from '../../sip/transport/index.js';
+import { type ListenerSpec, type NetAddress, type ReceivedInvalid, type ReceivedMessage, TransportManager, ensureSelfSignedCertificate, hostPort } from '../../sip/transport/index.js';
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -117,7 +110,7 @@ export async function createSipCore(
       }
     },
     describe() {
-      return { listeners: bound.map((a) => `${a.transport}:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`) };
+      return { listeners: bound.map((a) => `${a.transport}:${hostPort(a.host, a.port)}`) };
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { messageMethod, sipLogFields } from '../../sip/endpoint/index.js';
-import { type NetAddress, SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../../sip/transport/index.js';
+import { type NetAddress, SIP_MESSAGE_CHANNEL, type SipWireEvent, hostPort } from '../../sip/transport/index.js';
 import type { Logger } from '../log.js';
 
 export interface SipMessageLog {
@@ -16,7 +16,7 @@ export interface SipMessageLog {
 }
 
 function addressText(a: NetAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return hostPort(a.host, a.port);
 }
 
 /** The fields of one message's line (exported for the tests). */

@@ -11,6 +11,7 @@
 import { isIP } from 'node:net';
 import { type Clock, type Result, type TimerHandle, err, ok } from '../../lib/index.js';
 import type { CodecRegistry } from '../codec/codec-registry.js';
+import { PCMU } from '../codec/g711.js';
 import { type MappingError, type PayloadMapping, applyMapping, compileMapping, staticClockRate } from '../codec/payload-mapping.js';
 import { RTCP_RR, RTCP_SR, parseRtcpCompound } from '../rtp/rtcp.js';
 import { rtpPayloadOffset, rtpSequence, rtpSsrc, rtpTimestamp } from '../rtp/rtp-header.js';
@@ -95,8 +96,8 @@ export interface RelaySessionOptions {
 
 const validPort = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
 
-// G.113 Appendix I constants for G.711 with PLC; used when the leg's codec is not known.
-const DEFAULT_EMODEL = { ie: 0, bpl: 25.1 } as const;
+// G.711's E-model constants (G.113 Appendix I, with PLC); used when the leg's codec is not known.
+const DEFAULT_EMODEL = PCMU.eModel;
 
 export class RelaySession {
   readonly a: RelayLeg;

@@ -47,6 +47,16 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Key of a remote address in the connection table. */
+/** An IP literal as it stands in a URI or `host:port`: IPv6 in brackets (RFC 3986 §3.2.2). */
+export function bracketHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+export function hostPort(host: string, port: number): string {
+  return `${bracketHost(host)}:${port}`;
+}
+
 export function addressKey(transport: string, host: string, port: number): string {
   return `${transport}|${canonicalHost(host)}|${port}`;
 }
