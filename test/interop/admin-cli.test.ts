@@ -16,8 +16,8 @@ import { TraceProcess, explain, switchboard } from '../support/admin-cli.js';
 import { proxyConfigYaml, scenario, sipp, startProxy } from '../support/proxy-deployment.js';
 import { DOMAIN, LEGACY_UA_AUTH, RegistrarDeployment, type UserSpec } from '../support/registrar-server.js';
 import { freePort } from '../support/server-process.js';
-import { registerContacts, sippPorts } from '../support/sipp-call.js';
-import { RtpEndpoint, audioSdp, mediaYaml, relayRange, tracedRequests, tracedResponses, waitForTraced } from '../support/sipp-media.js';
+import { registerContacts, requests, responses, sippPorts } from '../support/sipp-call.js';
+import { RtpEndpoint, audioSdp, mediaYaml, relayRange, waitForTraced } from '../support/sipp-media.js';
 import { explainSipp, numberedUsers, runSippRegister } from '../support/sipp-register.js';
 import { requirePeer, SIPP } from './peer-tools.js';
 import { SIPP_EXIT, stat } from './sipp-runner.js';
@@ -238,8 +238,8 @@ test('show calls shows the RTP relayed for a call with anchored media (table, --
     timeoutS: 30,
   });
   const [toCaller, toCallee] = await Promise.all([
-    waitForTraced(uac, (log) => audioSdp(tracedResponses(log, 'INVITE', 'received', 200)[0]?.body ?? ''), 15_000),
-    waitForTraced(uas, (log) => audioSdp(tracedRequests(log, 'INVITE', 'received')[0]?.body ?? ''), 15_000),
+    waitForTraced(uac, (log) => audioSdp(responses(log, 'INVITE', 'received', 200)[0]?.body ?? ''), 15_000),
+    waitForTraced(uas, (log) => audioSdp(requests(log, 'INVITE', 'received')[0]?.body ?? ''), 15_000),
   ]);
   assert.ok(toCaller !== undefined && toCallee !== undefined, `the call was not set up\n${server.outputTail(30)}`);
   // 10 packets from the caller, 6 from the callee, through the relay.

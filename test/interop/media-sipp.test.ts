@@ -15,19 +15,17 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { assertCallsSucceeded, assertRegistered, finish, scenario, sipp, startProxy, traces } from '../support/proxy-deployment.js';
 import { DOMAIN, type RegistrarProcess } from '../support/registrar-server.js';
-import { type SippProcess, registerContacts, sippPorts, summary, udpPortBound } from '../support/sipp-call.js';
+import type { LoggedMessage } from '../support/sipp-register.js';
+import { type SippProcess, registerContacts, requests, responses, sippPorts, summary, udpPortBound } from '../support/sipp-call.js';
 import {
   type AudioSdp,
   type RelayRange,
   RtpEndpoint,
-  type TracedMessage,
   audioSdp,
   header,
   mediaYaml,
   portsStillBound,
   relayRange,
-  tracedRequests,
-  tracedResponses,
   waitForTraced,
 } from '../support/sipp-media.js';
 import { requirePeer, SIPP } from './peer-tools.js';
@@ -101,7 +99,7 @@ async function completed(c: MediaCall): Promise<{ uac: SippRun; uas: SippRun; co
 }
 
 /** The audio stream of a traced message's SDP, which must name the relay: its address, a port of its range. */
-function relayAudio(m: TracedMessage | undefined, c: MediaCall, what: string, context: string): AudioSdp {
+function relayAudio(m: LoggedMessage | undefined, c: MediaCall, what: string, context: string): AudioSdp {
   assert.ok(m !== undefined, `${what}: not in the trace\n${context}`);
   const sdp = audioSdp(m.body);
   assert.ok(sdp !== undefined, `${what} carries no m=audio:\n${m.body}\n${context}`);
@@ -113,12 +111,12 @@ function relayAudio(m: TracedMessage | undefined, c: MediaCall, what: string, co
 }
 
 /** The topmost Via's sent-by of a traced message. */
-function topVia(m: TracedMessage): string {
+function topVia(m: LoggedMessage): string {
   return /^SIP\/2\.0\/\w+\s+([^;\s,]+)/i.exec(header(m, 'via') ?? '')?.[1] ?? '';
 }
 
 /** One message per CSeq (a retransmission repeats it), in order. */
-function byCseq(ms: TracedMessage[]): TracedMessage[] {
+function byCseq(ms: LoggedMessage[]): LoggedMessage[] {
   const seen = new Set<string>();
   return ms.filter((m) => {
     const k = header(m, 'cseq') ?? '';
@@ -139,14 +137,14 @@ test('SIPp offer in the INVITE: each side is shown the relay, not the other phon
   if (!requirePeer(t, SIPP)) return;
   const c = await startCall(t, { uacScenario: 'media-uac.xml', uasScenario: 'media-uas.xml', holdMs: 1000 });
   // While the call is up, the relay holds the port it showed the caller (read from /proc, not by binding).
-  const during = await waitForTraced(c.uac, (log) => audioSdp(tracedResponses(log, 'INVITE', 'received', 200)[0]?.body ?? '')?.port, 15_000);
+  const during = await waitForTraced(c.uac, (log) => audioSdp(responses(log, 'INVITE', 'received', 200)[0]?.body ?? '')?.port, 15_000);
   assert.ok(during !== undefined && udpPortBound(during), `the relay port ${during} shown to the caller is not bound during the call\n${c.server.outputTail(20)}`);
 
   const r = await completed(c);
-  const sent = audioSdp(tracedRequests(r.uac.messageLog, 'INVITE', 'sent')[0]?.body ?? '');
+  const sent = audioSdp(requests(r.uac.messageLog, 'INVITE', 'sent')[0]?.body ?? '');
   assert.equal(sent?.port, c.uacRtp, 'the caller offered its own port');
-  const toCallee = relayAudio(tracedRequests(r.uas.messageLog, 'INVITE', 'received')[0], c, 'the INVITE the callee received', r.context);
-  const toCaller = relayAudio(tracedResponses(r.uac.messageLog, 'INVITE', 'received', 200)[0], c, 'the 200 the caller received', r.context);
+  const toCallee = relayAudio(requests(r.uas.messageLog, 'INVITE', 'received')[0], c, 'the INVITE the callee received', r.context);
+  const toCaller = relayAudio(responses(r.uac.messageLog, 'INVITE', 'received', 200)[0], c, 'the 200 the caller received', r.context);
   assert.notEqual(toCallee.port, toCaller.port, 'each leg has its own relay port');
   assert.equal(toCaller.port, during);
   // The caller's PCMU comes first; with transcode on, the relay may add PCMA (G.711 a-law ↔ µ-law).
@@ -155,7 +153,7 @@ test('SIPp offer in the INVITE: each side is shown the relay, not the other phon
   assert.deepEqual(toCaller.formats, ['0'], 'the caller was answered PCMU');
   // ACK and BYE followed the Record-Route: the callee got them from the proxy.
   for (const method of ['ACK', 'BYE']) {
-    const m = tracedRequests(r.uas.messageLog, method, 'received')[0];
+    const m = requests(r.uas.messageLog, method, 'received')[0];
     assert.ok(m !== undefined, `${method} did not reach the callee\n${r.context}`);
     assert.equal(topVia(m), `127.0.0.1:${c.server.port}`, `${method} did not come through the proxy`);
   }
@@ -166,20 +164,20 @@ test('SIPp late offer: the offer in the 200 and the answer in the ACK both name 
   if (!requirePeer(t, SIPP)) return;
   const c = await startCall(t, { uacScenario: 'media-uac-late.xml', uasScenario: 'media-uas-late.xml' });
   const r = await completed(c);
-  const invite = tracedRequests(r.uac.messageLog, 'INVITE', 'sent')[0];
+  const invite = requests(r.uac.messageLog, 'INVITE', 'sent')[0];
   assert.ok(invite !== undefined && invite.body === '', `the caller's INVITE carries no offer\n${r.context}`);
-  const uasOffer = audioSdp(tracedResponses(r.uas.messageLog, 'INVITE', 'sent', 200)[0]?.body ?? '');
+  const uasOffer = audioSdp(responses(r.uas.messageLog, 'INVITE', 'sent', 200)[0]?.body ?? '');
   assert.equal(uasOffer?.port, c.uasRtp, 'the callee offered its own port in the 200');
-  const uacAnswer = audioSdp(tracedRequests(r.uac.messageLog, 'ACK', 'sent')[0]?.body ?? '');
+  const uacAnswer = audioSdp(requests(r.uac.messageLog, 'ACK', 'sent')[0]?.body ?? '');
   assert.equal(uacAnswer?.port, c.uacRtp, 'the caller answered with its own port in the ACK');
 
-  const offerSeen = relayAudio(tracedResponses(r.uac.messageLog, 'INVITE', 'received', 200)[0], c, 'the offer in the 200 the caller received', r.context);
+  const offerSeen = relayAudio(responses(r.uac.messageLog, 'INVITE', 'received', 200)[0], c, 'the offer in the 200 the caller received', r.context);
   assert.ok(offerSeen.formats.includes('0'), `PCMU offered to the caller: ${offerSeen.formats.join(' ')}`);
-  const ack = tracedRequests(r.uas.messageLog, 'ACK', 'received')[0];
+  const ack = requests(r.uas.messageLog, 'ACK', 'received')[0];
   const answerSeen = relayAudio(ack, c, 'the answer in the ACK the callee received', r.context);
   assert.deepEqual(answerSeen.formats, ['0'], 'the callee was answered PCMU');
   assert.notEqual(offerSeen.port, answerSeen.port, 'each leg has its own relay port');
-  assert.equal(topVia(ack as TracedMessage), `127.0.0.1:${c.server.port}`, 'the ACK came through the proxy');
+  assert.equal(topVia(ack as LoggedMessage), `127.0.0.1:${c.server.port}`, 'the ACK came through the proxy');
   await assertReleased([offerSeen.port, answerSeen.port], c.server);
 });
 
@@ -191,7 +189,7 @@ test('SIPp hold and resume by re-INVITE through the proxy: sendonly/recvonly the
 
   // The callee received the initial offer, the hold (sendonly) and the resume (sendrecv), each
   // naming the same relay port (re-offers reuse the call's ports) and each from the proxy.
-  const offers = byCseq(tracedRequests(r.uas.messageLog, 'INVITE', 'received'));
+  const offers = byCseq(requests(r.uas.messageLog, 'INVITE', 'received'));
   assert.deepEqual(offers.map((m) => header(m, 'cseq')), ['1 INVITE', '2 INVITE', '3 INVITE'], r.context);
   const offered = offers.map((m, i) => relayAudio(m, c, `INVITE ${i + 1} the callee received`, r.context));
   assert.deepEqual(offered.map((s) => s.direction), ['sendrecv', 'sendonly', 'sendrecv'], r.context);
@@ -199,7 +197,7 @@ test('SIPp hold and resume by re-INVITE through the proxy: sendonly/recvonly the
   for (const m of offers) assert.equal(topVia(m), proxy, `${header(m, 'cseq')} did not come through the proxy`);
 
   // The caller received the answers: sendrecv, recvonly (on hold), sendrecv — the relay's address each time.
-  const answers = byCseq(tracedResponses(r.uac.messageLog, 'INVITE', 'received', 200));
+  const answers = byCseq(responses(r.uac.messageLog, 'INVITE', 'received', 200));
   assert.deepEqual(answers.map((m) => header(m, 'cseq')), ['1 INVITE', '2 INVITE', '3 INVITE'], r.context);
   const answered = answers.map((m, i) => relayAudio(m, c, `the 200 to INVITE ${i + 1} the caller received`, r.context));
   assert.deepEqual(answered.map((s) => s.direction), ['sendrecv', 'recvonly', 'sendrecv'], r.context);
@@ -207,12 +205,12 @@ test('SIPp hold and resume by re-INVITE through the proxy: sendonly/recvonly the
   assert.notEqual(answered[0].port, offered[0].port);
 
   // Every in-dialog request went along the route set through the proxy (Record-Route).
-  const recordRoute = header(tracedResponses(r.uac.messageLog, 'INVITE', 'received', 200)[0] as TracedMessage, 'record-route');
+  const recordRoute = header(responses(r.uac.messageLog, 'INVITE', 'received', 200)[0] as LoggedMessage, 'record-route');
   assert.equal(recordRoute, `<sip:${proxy};lr>`, r.context);
-  for (const m of [...tracedRequests(r.uac.messageLog, 'INVITE', 'sent').slice(1), ...tracedRequests(r.uac.messageLog, 'ACK', 'sent'), ...tracedRequests(r.uac.messageLog, 'BYE', 'sent')]) {
+  for (const m of [...requests(r.uac.messageLog, 'INVITE', 'sent').slice(1), ...requests(r.uac.messageLog, 'ACK', 'sent'), ...requests(r.uac.messageLog, 'BYE', 'sent')]) {
     assert.equal(header(m, 'route'), recordRoute, `${header(m, 'cseq')} sent without the route set`);
   }
-  assert.equal(byCseq(tracedRequests(r.uas.messageLog, 'ACK', 'received')).length, 3, r.context);
+  assert.equal(byCseq(requests(r.uas.messageLog, 'ACK', 'received')).length, 3, r.context);
   await assertReleased([offered[0].port, answered[0].port], c.server);
 });
 
@@ -225,11 +223,11 @@ test('SIPp offer with no allowed or transcodable codec (GSM only): 488 with Warn
   const context = traces(c.server, { uac, uas });
   // The scenario expects a 488 and fails the call without "Warning: 305 …" (ereg check_it).
   assertCallsSucceeded(uac, 1, context);
-  const refused = tracedResponses(uac.messageLog, 'INVITE', 'received', 488);
+  const refused = responses(uac.messageLog, 'INVITE', 'received', 488);
   assert.ok(refused.length >= 1, context);
   for (const m of refused) assert.match(header(m, 'warning') ?? '', /^305 \S+ "Incompatible media format"$/, context);
-  assert.deepEqual(tracedResponses(uac.messageLog, 'INVITE', 'received').map((m) => m.startLine).filter((l) => !/^SIP\/2\.0 (100|488) /.test(l)), [], 'no other response');
-  assert.deepEqual(tracedRequests(uas.messageLog, 'INVITE', 'received'), [], 'the INVITE must not be forwarded');
+  assert.deepEqual(responses(uac.messageLog, 'INVITE', 'received').map((m) => m.startLine).filter((l) => !/^SIP\/2\.0 (100|488) /.test(l)), [], 'no other response');
+  assert.deepEqual(requests(uas.messageLog, 'INVITE', 'received'), [], 'the INVITE must not be forwarded');
   const bound = Array.from({ length: c.range.max - c.range.min + 1 }, (_, i) => c.range.min + i).filter(udpPortBound);
   assert.deepEqual(bound, [], 'the relay allocated no ports for a refused offer');
 });
@@ -247,8 +245,8 @@ test('SIPp call with RTP: both legs flow through the relay; RTP injected from 12
   const c = await startCall(t, { uacScenario: 'media-uac.xml', uasScenario: 'media-uas.xml', holdMs: 6000, uacRtp: caller.port, uasRtp: callee.port });
   // The relay ports each side was told to send to: the 200 the caller got, the INVITE the callee got.
   const [toCaller, toCallee] = await Promise.all([
-    waitForTraced(c.uac, (log) => audioSdp(tracedResponses(log, 'INVITE', 'received', 200)[0]?.body ?? ''), 15_000),
-    waitForTraced(c.uas, (log) => audioSdp(tracedRequests(log, 'INVITE', 'received')[0]?.body ?? ''), 15_000),
+    waitForTraced(c.uac, (log) => audioSdp(responses(log, 'INVITE', 'received', 200)[0]?.body ?? ''), 15_000),
+    waitForTraced(c.uas, (log) => audioSdp(requests(log, 'INVITE', 'received')[0]?.body ?? ''), 15_000),
   ]);
   assert.ok(toCaller !== undefined && toCallee !== undefined, `the call was not set up\n${c.server.outputTail(30)}`);
   const relayForCaller = { address: toCaller.address, port: toCaller.port };

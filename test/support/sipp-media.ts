@@ -9,6 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { freePort } from './server-process.js';
 import type { SippProcess } from './sipp-call.js';
+import type { LoggedMessage } from './sipp-register.js';
 
 /** The relay's port range for one server: even first port, `size` ports. */
 export interface RelayRange {
@@ -30,59 +31,9 @@ export function mediaYaml(range: RelayRange, codecs: readonly string[] = ['g722'
   return ['media:', '  mode: always', `  port_min: ${range.min}`, `  port_max: ${range.max}`, `  codecs: [${codecs.join(', ')}]`, '  transcode: true'].join('\n');
 }
 
-/** A SIP message of a SIPp -trace_msg log, with its body. */
-export interface TracedMessage {
-  direction: 'sent' | 'received';
-  startLine: string;
-  /** Header names lower-cased, in order. */
-  headers: Array<[string, string]>;
-  body: string;
-}
-
-/**
- * Splits SIPp's message log like sipp-register.ts's loggedMessages, keeping each body: the
- * text after the first blank line, up to the entry's end (SIPp ends each message with a blank
- * line before the next dashed separator).
- */
-export function tracedMessages(log: string): TracedMessage[] {
-  const out: TracedMessage[] = [];
-  for (const entry of log.split(/^-{10,}.*$/m)) {
-    const dir = /message (sent|received)/.exec(entry);
-    if (dir === null) continue;
-    const start = entry.search(/^(?:SIP\/2\.0 \d{3}|[A-Z]+ sip:)/m);
-    if (start < 0) continue;
-    const lines = entry.slice(start).split(/\r?\n/);
-    const headers: Array<[string, string]> = [];
-    let i = 1;
-    for (; i < lines.length && lines[i].trim() !== ''; i++) {
-      const colon = lines[i].indexOf(':');
-      if (colon > 0) headers.push([lines[i].slice(0, colon).trim().toLowerCase(), lines[i].slice(colon + 1).trim()]);
-    }
-    const body = lines.slice(i + 1).join('\r\n').trim();
-    out.push({ direction: dir[1] as 'sent' | 'received', startLine: lines[0].trim(), headers, body });
-  }
-  return out;
-}
-
-/** The first value of a header of a traced message. */
-export function header(m: TracedMessage, name: string): string | undefined {
+/** The first value of a header of a traced message (as SIPp logged it, not split at commas). */
+export function header(m: LoggedMessage, name: string): string | undefined {
   return m.headers.find(([n]) => n === name.toLowerCase())?.[1];
-}
-
-/** Requests of `method` in a trace, with the direction given, in order. */
-export function tracedRequests(log: string, method: string, direction: 'sent' | 'received'): TracedMessage[] {
-  return tracedMessages(log).filter((m) => m.direction === direction && m.startLine.startsWith(`${method} `));
-}
-
-/** Responses to `method` (by CSeq) in a trace, optionally of one status. */
-export function tracedResponses(log: string, method: string, direction: 'sent' | 'received', status?: number): TracedMessage[] {
-  return tracedMessages(log).filter(
-    (m) =>
-      m.direction === direction &&
-      m.startLine.startsWith('SIP/2.0 ') &&
-      (status === undefined || m.startLine.startsWith(`SIP/2.0 ${status} `)) &&
-      new RegExp(`^\\d+ ${method}$`).test(header(m, 'cseq') ?? ''),
-  );
 }
 
 /** The audio stream of an SDP body: where to send (c=, m= port), its formats and direction. */

@@ -77,6 +77,8 @@ export interface LoggedMessage {
   direction: 'sent' | 'received';
   startLine: string;
   headers: Array<[string, string]>;
+  /** The text after the first blank line (SIPp ends each message with a blank line). */
+  body: string;
 }
 
 /**
@@ -92,12 +94,13 @@ export function loggedMessages(log: string): LoggedMessage[] {
     if (start < 0) continue;
     const lines = entry.slice(start).split(/\r?\n/);
     const headers: Array<[string, string]> = [];
-    for (const line of lines.slice(1)) {
-      if (line.trim() === '') break;
-      const colon = line.indexOf(':');
-      if (colon > 0) headers.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+    let i = 1;
+    for (; i < lines.length && lines[i].trim() !== ''; i++) {
+      const colon = lines[i].indexOf(':');
+      if (colon > 0) headers.push([lines[i].slice(0, colon).trim().toLowerCase(), lines[i].slice(colon + 1).trim()]);
     }
-    out.push({ direction: dir[1] as 'sent' | 'received', startLine: lines[0].trim(), headers });
+    const body = lines.slice(i + 1).join('\r\n').trim();
+    out.push({ direction: dir[1] as 'sent' | 'received', startLine: lines[0].trim(), headers, body });
   }
   return out;
 }
