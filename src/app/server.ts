@@ -7,6 +7,7 @@ import type { Config } from './config/index.js';
 import type { Component } from './lifecycle.js';
 import type { Logger } from './log.js';
 import type { ReloadConfig } from './cli/start-deps.js';
+import { createHeapReclaim } from './wiring/heap-reclaim.js';
 import { createAdmin } from './wiring/admin.js';
 import { createMedia } from './wiring/media.js';
 import { createRegistration } from './wiring/registration.js';
@@ -67,5 +68,5 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
       },
     ],
   });
-  return [routingComponent, security, media, mediaTimeouts, registration, sip, admin];
+  return [routingComponent, security, media, mediaTimeouts, registration, sip, admin, createHeapReclaim(config, logger)];
 }

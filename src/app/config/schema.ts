@@ -13,6 +13,7 @@ import { logSection } from './sections/log.js';
 import { sipSection } from './sections/sip.js';
 import { transportSection } from './sections/transport.js';
 import { shutdownSection } from './sections/shutdown.js';
+import { memorySection } from './sections/memory.js';
 import { registrarSection } from './sections/registrar.js';
 import { proxySection } from './sections/proxy.js';
 import { routingSection } from './sections/routing.js';
@@ -24,7 +25,7 @@ import { adminSection } from './sections/admin.js';
 import { mediaSection } from './sections/media.js';
 
 /** Top-level sections, in the order `config example` prints them. */
-export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, registrarSection, proxySection, mediaSection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
+export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, memorySection, registrarSection, proxySection, mediaSection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
 
 type Sections = (typeof SECTIONS)[number];
 type Shape = { [S in Sections as S['key']]: S['schema'] };

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { HeapReclaimPolicy, HeapReclaimer, ManualClock, obtainFullGc, type HeapSample } from '../../../src/lib/index.js';
+
+const MIB = 1024 * 1024;
+const idle = (totalMiB: number, usedMiB: number): HeapSample => ({ utilization: 0.01, totalBytes: totalMiB * MIB, usedBytes: usedMiB * MIB });
+const busy = (totalMiB: number, usedMiB: number): HeapSample => ({ utilization: 0.6, totalBytes: totalMiB * MIB, usedBytes: usedMiB * MIB });
+
+test('no episode while busy, or while idle with little slack', () => {
+  const p = new HeapReclaimPolicy();
+  assert.equal(p.decide(busy(240, 50)), 0);
+  assert.equal(p.decide(idle(70, 50)), 0, '20 MiB of slack is below the 32 MiB default');
+  assert.equal(p.endedEpisode(), undefined);
+});
+
+test('an idle heap with slack gets two collections, then one a tick until a round gives nothing back', () => {
+  const p = new HeapReclaimPolicy({ lateRoundTicks: 1000 });
+  assert.equal(p.decide(idle(240, 120)), 2);
+  assert.equal(p.decide(idle(150, 52)), 1);
+  assert.equal(p.decide(idle(110, 52)), 1);
+  // Third round on: less than 1 MiB given back since the last tick ends the episode.
+  assert.equal(p.decide(idle(109.5, 52)), 0);
+  assert.deepEqual(p.endedEpisode(), { fromBytes: 240 * MIB, toBytes: 109.5 * MIB, collections: 4, end: 'done' });
+  // The heap must grow by 32 MiB over what was left before another episode.
+  assert.equal(p.decide(idle(120, 52)), 0);
+  assert.equal(p.decide(idle(142, 60)), 2);
+});
+
+test('an episode ends when the slack is nearly gone or after maxRounds', () => {
+  const p = new HeapReclaimPolicy({ maxRounds: 3, lateRoundTicks: 1000 });
+  assert.equal(p.decide(idle(240, 100)), 2);
+  assert.equal(p.decide(idle(60, 55)), 0, '5 MiB of slack is under a quarter of 32 MiB');
+  assert.equal(p.endedEpisode()?.end, 'done');
+  const q = new HeapReclaimPolicy({ maxRounds: 3, lateRoundTicks: 1000 });
+  assert.equal(q.decide(idle(400, 100)), 2);
+  assert.equal(q.decide(idle(300, 100)), 1);
+  assert.equal(q.decide(idle(200, 100)), 1);
+  assert.equal(q.decide(idle(150, 100)), 0, 'three rounds used');
+  assert.equal(q.endedEpisode()?.collections, 4);
+});
+
+test('load coming back ends the episode without raising the floor', () => {
+  const p = new HeapReclaimPolicy({ lateRoundTicks: 1000 });
+  assert.equal(p.decide(idle(240, 120)), 2);
+  assert.equal(p.decide(busy(240, 130)), 0);
+  assert.deepEqual(p.endedEpisode(), { fromBytes: 240 * MIB, toBytes: 240 * MIB, collections: 2, end: 'load' });
+  assert.equal(p.decide(idle(240, 125)), 2, 'the next idle tick starts again at once');
+});
+
+test('one late collection after an episode, once the server stayed idle that many ticks; load postpones it', () => {
+  const p = new HeapReclaimPolicy({ lateRoundTicks: 3 });
+  assert.equal(p.decide(idle(240, 52)), 2);
+  assert.equal(p.decide(idle(59, 52)), 0);
+  assert.equal(p.endedEpisode()?.end, 'done');
+  assert.equal(p.decide(idle(59, 52)), 0);
+  assert.equal(p.decide(idle(59, 52)), 0);
+  assert.equal(p.decide(idle(59, 52)), 1, 'third idle tick after the episode');
+  assert.equal(p.decide(idle(59, 52)), 0, 'only one');
+  // A busy tick in between cancels the pending late collection.
+  const q = new HeapReclaimPolicy({ lateRoundTicks: 2 });
+  q.decide(idle(240, 52));
+  q.decide(idle(59, 52));
+  q.decide(idle(59, 52));
+  assert.equal(q.decide(busy(59, 52)), 0);
+  assert.equal(q.decide(idle(59, 52)), 0);
+  assert.equal(q.decide(idle(59, 52)), 0);
+});
+
+test('the reclaimer runs the collections the policy asks for, on its clock, and reports the episode', () => {
+  const clock = new ManualClock();
+  let collections = 0;
+  const episodes: unknown[] = [];
+  let utilization = 0.5;
+  const r = new HeapReclaimer({ clock, intervalMs: 250, collect: () => collections++, utilization: () => utilization, minSlackBytes: 1, maxRounds: 2, lateRoundTicks: 1000, onEpisode: (e) => episodes.push(e.end) });
+  r.start();
+  clock.advance(1000);
+  assert.equal(collections, 0, 'busy: nothing');
+  utilization = 0;
+  clock.advance(250);
+  assert.equal(collections, 2);
+  clock.advance(250);
+  assert.equal(collections, 3);
+  clock.advance(250);
+  assert.deepEqual(episodes, ['done']);
+  r.stop();
+  clock.advance(10_000);
+  assert.equal(collections, 3, 'stopped');
+});
+
+test('on this Node a full collection is available at run time and gives an idle heap back', () => {
+  const gc = obtainFullGc();
+  assert.ok(gc, 'v8 --expose-gc set at run time hands out gc()');
+  assert.equal((globalThis as { gc?: unknown }).gc, undefined, 'the main context still has no gc');
+  // Grow the heap with ~96 MiB of short-lived objects kept alive for a while, then drop them.
+  let keep: object[] = [];
+  for (let i = 0; i < 1_500_000; i++) keep.push({ i, s: `x${i}` });
+  const grown = v8.getHeapStatistics().total_heap_size;
+  keep = [];
+  void keep;
+  const r = new HeapReclaimer({ utilization: () => 0, minSlackBytes: 8 * MIB });
+  for (let i = 0; i < 4; i++) r.tick();
+  const after = v8.getHeapStatistics().total_heap_size;
+  assert.ok(grown - after > 32 * MIB, `heap committed ${Math.round(grown / MIB)} MiB → ${Math.round(after / MIB)} MiB`);
+});
