@@ -10,7 +10,7 @@ import { MEDIA_CHANNEL, isMediaEvent } from '../media-session/index.js';
 import { CALL_CHANNEL, type CallEvent, type CallSource } from '../proxy/index.js';
 import { STANDARD_METHODS, messageMethod } from '../sip/endpoint/index.js';
 import { SIP_MESSAGE_CHANNEL, type SipWireEvent } from '../sip/transport/index.js';
-import { type BanSource, DROP_KINDS, SECURITY_CHANNEL, type SecurityEvent, isSecurityEvent } from './security-events.js';
+import { type BanSource, SECURITY_CHANNEL, SECURITY_EVENT_KINDS, type SecurityEvent, isSecurityEvent } from './security-events.js';
 import { MediaMetrics } from './media-metrics.js';
 import type { MediaSource, RegistrationSource, TransactionStats } from './sources.js';
 import { TallyCounter } from './tally-counter.js';
@@ -36,6 +36,8 @@ function methodLabel(m: string | undefined): string {
   return KNOWN_METHODS.has(u) ? u : 'other';
 }
 
+const KNOWN_SECURITY_KINDS: ReadonlySet<string> = new Set(SECURITY_EVENT_KINDS);
+
 function codeClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
@@ -52,7 +54,7 @@ export class AdminMetrics {
   private readonly setupTime: Histogram;
   private readonly authFailures: Counter;
   private readonly bansTotal: Counter;
-  private readonly dropped: Counter<'reason'>;
+  private readonly securityEvents: Counter<'kind'>;
   private readonly media: MediaMetrics;
   /** Calls in progress by Call-ID, when no CallSource is given (from the call events). */
   private readonly liveCalls = new Set<string>();
@@ -84,9 +86,29 @@ export class AdminMetrics {
     this.unparsable = new Counter({ name: 'switchboard_sip_unparsable_total', help: 'Inbound messages that did not parse as SIP', registers });
     this.callsTotal = new Counter({ name: 'switchboard_calls_total', help: 'Calls by outcome (answered, failed, ended)', labelNames: ['outcome'], registers });
     this.setupTime = new Histogram({ name: 'switchboard_call_setup_seconds', help: 'INVITE received to 2xx forwarded', buckets: SETUP_BUCKETS, registers });
-    this.authFailures = new Counter({ name: 'switchboard_auth_failures_total', help: 'Failed digest authentications', registers });
-    this.bansTotal = new Counter({ name: 'switchboard_bans_total', help: 'Sources banned since start', registers });
-    this.dropped = new Counter({ name: 'switchboard_dropped_packets_total', help: 'Packets or requests dropped by security checks, by reason', labelNames: ['reason'], registers });
+    this.authFailures = new Counter({
+      name: 'switchboard_auth_failures_total',
+      help: 'Failed authentications (wrong password, unknown user, malformed credentials, identity mismatch)',
+      registers,
+    });
+    this.bansTotal = new Counter({
+      name: 'switchboard_bans_total',
+      help: 'Bans this server imposed since start (failed authentications, floods, scanners); bans read from the store are not counted',
+      registers,
+    });
+    // One count per security event (per structured log line), so the SIEM and the metrics
+    // agree. What one event is depends on the kind: flood and overload are episodes, not
+    // packets or requests; the rest are single requests or bans.
+    this.securityEvents = new Counter({
+      name: 'switchboard_security_events_total',
+      help:
+        'Security events by kind: auth-failed, acl-denied, scanner-blocked, fraud-limit = one refused request each; ' +
+        'flood = a source starting to flood, and again when the flood turns into a ban; banned, unbanned = a ban imposed or lifted; ' +
+        'overload = an overload episode starting or ending',
+      labelNames: ['kind'],
+      registers,
+    });
+    for (const kind of SECURITY_EVENT_KINDS) this.securityEvents.inc({ kind }, 0);
 
     const transactions = options.transactions;
     new Gauge({
@@ -213,8 +235,9 @@ export class AdminMetrics {
   }
 
   private security(e: SecurityEvent): void {
+    // Kinds are a closed set; anything else (a foreign publisher) shares one label.
+    this.securityEvents.inc({ kind: KNOWN_SECURITY_KINDS.has(e.kind) ? e.kind : 'other' });
     if (e.kind === 'auth-failed') this.authFailures.inc();
     else if (e.kind === 'banned') this.bansTotal.inc();
-    else if (DROP_KINDS.has(e.kind)) this.dropped.inc({ reason: e.kind });
   }
 }

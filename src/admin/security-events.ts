@@ -4,10 +4,7 @@
  */
 import type { SecurityEvent } from '../security/index.js';
 
-export { SECURITY_CHANNEL, type SecurityEvent, type SecurityEventKind } from '../security/index.js';
-
-/** Kinds that mean a packet or request was dropped before reaching the SIP core's logic. */
-export const DROP_KINDS: ReadonlySet<string> = new Set(['flood', 'acl-denied', 'scanner-blocked', 'overload']);
+export { SECURITY_CHANNEL, SECURITY_EVENT_KINDS, type SecurityEvent, type SecurityEventKind } from '../security/index.js';
 
 export interface BanInfo {
   /** The banned address (IP or CIDR). */

@@ -3,6 +3,7 @@
  * it reports about calls. The proxy defines these interfaces; the security layer and the
  * composition root implement them, so the proxy never depends on who enforces what.
  */
+import type { AuthenticatedRequest } from '../registrar/index.js';
 import type { NetAddress } from '../sip/transport/index.js';
 
 /** An initial INVITE about to be routed (after authentication). */
@@ -26,6 +27,14 @@ export interface CallPolicy {
   admit(call: CallAttempt): CallAdmission;
   /** The call admitted under `callId` is over (failed, cancelled or hung up). */
   ended(callId: string): void;
+  /**
+   * Asked after every successful digest authentication, whatever the method (per-user source
+   * ACLs): may this user be served from this source? A refusal is answered with its status
+   * and reason. Asked only once the credentials verified, so a refusal tells nothing to
+   * someone without the password: everyone else meets the same 407 (no user enumeration).
+   * The registrar takes the same function for REGISTER (RegistrarOptions.authorize).
+   */
+  authorize?(request: AuthenticatedRequest): CallAdmission;
 }
 
 /** Authentication events the proxy and the registrar report (for bans and the SIEM log). */

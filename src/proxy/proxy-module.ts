@@ -284,10 +284,9 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       // §22.3: "407 (Proxy Authentication Required) ... MUST include a Proxy-Authenticate".
       const headers = o.auth.challenge(realm, verdict.kind === 'stale').map((v) => ['Proxy-Authenticate', v] as [string, string]);
       req.respond(407, { headers });
-      if (verdict.kind === 'failed') {
-        o.log?.warn({ ...sipLogFields(r), securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
-        o.onAuthEvent?.({ kind: 'auth-failed', source: req.rx.source, claimed, reason: verdict.reason });
-      }
+      // One security line per failure: the auth-event sink writes it when wired (as for the registrar).
+      if (verdict.kind === 'failed' && o.onAuthEvent !== undefined) o.onAuthEvent({ kind: 'auth-failed', source: req.rx.source, claimed, reason: verdict.reason });
+      else if (verdict.kind === 'failed') o.log?.warn({ ...sipLogFields(r), securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
       return { kind: 'answered' };
     }
     // The authenticated user may only send as itself.
@@ -295,7 +294,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       o.onAuthEvent?.({ kind: 'identity-mismatch', source: req.rx.source, claimed, reason: `authenticated as ${verdict.username}` });
       return (answer(req, 403, 'From Does Not Match Credentials'), { kind: 'answered' });
     }
-    return { kind: 'consumed', user: verdict.username };
+    const allowed = o.callPolicy?.authorize?.({ user: verdict.username, realm: verdict.realm, method: r.method, source: req.rx.source });
+    return allowed?.ok === false ? (answer(req, allowed.status, allowed.reason), { kind: 'answered' }) : { kind: 'consumed', user: verdict.username };
   }
 
   /**

@@ -8,6 +8,7 @@ import type { DigestVerdict } from '../auth/index.js';
 import type { LocationStore, Binding } from '../location/index.js';
 import { type EndpointLog, type EndpointModule, type IncomingRequest, type LocalIdentity, sipLogFields } from '../sip/endpoint/index.js';
 import { type SipRequest, parseDeltaSeconds, parseNameAddr, unescape } from '../sip/message/index.js';
+import type { NetAddress } from '../sip/transport/index.js';
 import { aorKey } from './aor.js';
 import { behindNat } from './nat-detection.js';
 import { type ContactSpec, type ExpiryPolicy, type RegisterData, updateBindings } from './binding-update.js';
@@ -17,6 +18,18 @@ export interface Authenticator {
   challenge(realm: string, stale?: boolean): string[];
   verify(request: SipRequest, realm: string, kind: 'www' | 'proxy'): DigestVerdict;
 }
+
+/** A request whose digest credentials verified, as an authorization policy sees it. */
+export interface AuthenticatedRequest {
+  /** The authenticated user and the realm (domain) it authenticated in. */
+  readonly user: string;
+  readonly realm: string;
+  readonly method: string;
+  readonly source: NetAddress;
+}
+
+/** An authorization policy's answer; a refusal is sent with its status and reason. */
+export type Authorization = { readonly ok: true } | { readonly ok: false; readonly status: number; readonly reason: string };
 
 export interface RegistrarOptions extends ExpiryPolicy {
   readonly location: LocationStore;
@@ -29,6 +42,12 @@ export interface RegistrarOptions extends ExpiryPolicy {
   readonly log?: EndpointLog;
   /** Called for security-relevant outcomes (failed authentication …), for logs and bans. */
   readonly onSecurityEvent?: (event: RegistrarSecurityEvent) => void;
+  /**
+   * §10.3 step 4, beyond the AOR: whether the authenticated user may register from where the
+   * request came (per-user source ACLs). Asked only after the credentials verified, so a
+   * refusal tells nothing to someone without the password: all others get the same 401.
+   */
+  readonly authorize?: (request: AuthenticatedRequest) => Authorization;
 }
 
 export interface RegistrarSecurityEvent {
@@ -91,6 +110,8 @@ async function handleRegister(req: IncomingRequest, o: RegistrarOptions): Promis
       o.onSecurityEvent?.({ kind: 'aor-mismatch', source, aor, reason: `authenticated as ${verdict.username}` });
       return req.respond(403, { reason: 'Not Authorized For This AOR' });
     }
+    const allowed = o.authorize?.({ user: verdict.username, realm: verdict.realm, method: r.method, source });
+    if (allowed?.ok === false) return req.respond(allowed.status, { reason: allowed.reason });
   }
 
   const parsed = readRegister(r, req, o.node);

@@ -17,6 +17,13 @@ export interface BanListOptions {
   readonly syncIntervalMs?: number;
   /** A new ban (ours or learned from the store): close the host's connections. */
   readonly onBanned?: (address: string) => void;
+  /**
+   * Addresses that are never banned (the allow-list): the transport admits their packets
+   * whatever the list says, so a ban of one (`switchboard ban add`, another node) is not put
+   * in force here — it would close connections whose packets keep being let in — and a
+   * warning says why it was ignored.
+   */
+  readonly isExempt?: (address: string) => boolean;
 }
 
 export class BanList {
@@ -27,6 +34,8 @@ export class BanList {
   private readonly pending = new Set<Promise<unknown>>();
   /** Addresses whose ban is being written: a reload that does not see them yet keeps them. */
   private readonly writing = new Map<string, number>();
+  /** Stored bans of exempt addresses, warned about once (until they leave the store). */
+  private ignored = new Set<string>();
   private stopped = false;
 
   constructor(private readonly o: BanListOptions) {}
@@ -58,8 +67,13 @@ export class BanList {
   /**
    * Bans `address` for `durationMs` (null: until removed). Takes effect at once in memory;
    * the write to the store follows (a store failure is logged, the ban stays in force here).
+   * An exempt (allow-listed) address is not banned: undefined.
    */
-  ban(address: string, durationMs: number | null, reason: string): Ban {
+  ban(address: string, durationMs: number | null, reason: string): Ban | undefined {
+    if (this.o.isExempt?.(address) === true) {
+      this.o.log.warn({ address, reason }, 'ban of an allow-listed address ignored (security.allow wins)');
+      return undefined;
+    }
     const now = this.o.clock.wallNow();
     const ban: Ban = { address, expiresAt: durationMs === null ? null : now + durationMs, reason, createdAt: now };
     this.bans.set(address, ban);
@@ -111,7 +125,13 @@ export class BanList {
     const stored = await this.o.store.list(now);
     this.lastRevision = revision;
     const seen = new Set<string>();
+    const ignored = new Set<string>();
     for (const ban of stored) {
+      if (this.o.isExempt?.(ban.address) === true) {
+        ignored.add(ban.address);
+        if (!this.ignored.has(ban.address)) this.o.log.warn({ address: ban.address, reason: ban.reason }, 'ban of an allow-listed address ignored (security.allow wins)');
+        continue;
+      }
       seen.add(ban.address);
       const known = this.bans.get(ban.address);
       this.bans.set(ban.address, ban);
@@ -120,6 +140,7 @@ export class BanList {
         this.o.onBanned?.(ban.address);
       }
     }
+    this.ignored = ignored;
     for (const address of [...this.bans.keys()]) {
       if (!seen.has(address) && !this.writing.has(address)) {
         this.bans.delete(address);

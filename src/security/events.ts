@@ -7,7 +7,16 @@ import { channel } from 'node:diagnostics_channel';
 
 export const SECURITY_CHANNEL = 'switchboard:security';
 
-export type SecurityEventKind = 'auth-failed' | 'banned' | 'unbanned' | 'flood' | 'fraud-limit' | 'acl-denied' | 'scanner-blocked' | 'overload';
+/**
+ * What each kind stands for (one event each): a failed authentication (wrong password, unknown
+ * user, malformed credentials, identity mismatch); a ban imposed or lifted; a flood episode of
+ * one source (its start, and the ban that ends a long one); a call refused by a toll-fraud
+ * limit; a request refused by a user's ACL; a request from a scanner refused; an overload
+ * episode starting or ending.
+ */
+export const SECURITY_EVENT_KINDS = ['auth-failed', 'banned', 'unbanned', 'flood', 'fraud-limit', 'acl-denied', 'scanner-blocked', 'overload'] as const;
+
+export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
 /** The payload published on SECURITY_CHANNEL. */
 export interface SecurityEvent {

@@ -84,17 +84,19 @@ export class FraudLimiter {
     if (needs !== undefined && !(this.o.permissions[user] ?? []).includes(needs.permission)) {
       return this.refuse(call, user, 'Destination Not Allowed', `destination prefix ${needs.prefix} needs permission ${needs.permission}`);
     }
-    if (this.o.maxCallsPerMinute > 0) {
-      const list = (this.recent.get(user) ?? []).filter((t) => t > now - MINUTE_MS);
-      if (list.length >= this.o.maxCallsPerMinute) {
-        this.recent.set(user, list);
-        return this.refuse(call, user, 'Call Limit Exceeded', `more than ${this.o.maxCallsPerMinute} calls per minute`);
-      }
-      list.push(now);
+    // Both limits are checked before either is charged: a call refused for one of them was
+    // never made, so it takes no calls-per-minute slot (nor a concurrent one).
+    const list = this.o.maxCallsPerMinute > 0 ? (this.recent.get(user) ?? []).filter((t) => t > now - MINUTE_MS) : undefined;
+    if (list !== undefined && list.length >= this.o.maxCallsPerMinute) {
       this.recent.set(user, list);
+      return this.refuse(call, user, 'Call Limit Exceeded', `more than ${this.o.maxCallsPerMinute} calls per minute`);
     }
     if (this.o.maxConcurrentCalls > 0 && this.concurrentCalls(user) >= this.o.maxConcurrentCalls) {
       return this.refuse(call, user, 'Call Limit Exceeded', `more than ${this.o.maxConcurrentCalls} concurrent calls`);
+    }
+    if (list !== undefined) {
+      list.push(now);
+      this.recent.set(user, list);
     }
     this.active.set(call.callId, { user, at: now });
     this.concurrent.set(user, this.concurrentCalls(user) + 1);

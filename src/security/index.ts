@@ -3,7 +3,7 @@
  * scanner blocking, per-user ACLs, the overload guard and toll-fraud limits, plus the
  * security events they emit (log lines and the `switchboard:security` diagnostics channel).
  */
-export { SECURITY_CHANNEL, securityChannel, securityEventSink, silentSecurityLog, type SecurityEvent, type SecurityEventKind, type SecurityEventSink, type SecurityLog } from './events.js';
+export { SECURITY_CHANNEL, SECURITY_EVENT_KINDS, securityChannel, securityEventSink, silentSecurityLog, type SecurityEvent, type SecurityEventKind, type SecurityEventSink, type SecurityLog } from './events.js';
 export { CidrSet, parseCidr, normalizeIp, isIpAddress, type Cidr } from './cidr.js';
 export { type Ban, type BanStore, BanStoreError, isActive } from './ban-store.js';
 export { MemoryBanStore, memoryBanData, type MemoryBanData } from './memory-ban-store.js';
@@ -14,7 +14,7 @@ export { FailureCounter, type FailureCounterOptions } from './failure-counter.js
 export { FloodLimiter, type FloodLimiterOptions, type FloodVerdict } from './flood-limiter.js';
 export { SecurityGuard, type SecurityGuardOptions, type AuthFailure } from './security-guard.js';
 export { createScannerModule, matchesUserAgent, type ScannerModuleOptions } from './scanner-module.js';
-export { AclTable, createAclModule, claimedUsers, type AclEntry, type AclModuleOptions } from './acl-module.js';
+export { AclTable, aclAuthorizer, createAclModule, claimedUsers, type AclEntry, type AclModuleOptions, type AclRequest, type AclVerdict } from './acl-module.js';
 export { OverloadDetector, createOverloadModule, type OverloadDetectorOptions } from './overload-guard.js';
 export { EventLoopDelay } from './event-loop-delay.js';
 export {

@@ -55,6 +55,9 @@ export class SecurityGuard {
       report: o.report,
       log: o.log,
       syncIntervalMs: o.bans.syncIntervalMs,
+      // The transport admits allow-listed sources before it looks at bans: a ban of one is
+      // not put in force (nor are its connections closed), whoever wrote it.
+      isExempt: (address) => o.allow.size > 0 && o.allow.has(address),
       ...(o.onBanned === undefined ? {} : { onBanned: o.onBanned }),
     });
     this.failures = new FailureCounter({ maxTries: o.bans.maxTries, windowMs: o.bans.findTimeMs, clock: o.clock });

@@ -77,6 +77,8 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
                 reason: e.reason,
               })
             : log.warn({ securityEvent: e.kind, user: e.aor, source: e.source, aor: e.aor, reason: e.reason }, 'registration refused'),
+        // The policy's per-user source ACLs apply to registrations as to the proxy's requests.
+        ...(extras.callPolicy?.authorize === undefined ? {} : { authorize: extras.callPolicy.authorize.bind(extras.callPolicy) }),
       });
       if (config.registrar.keepaliveInterval === 0) return registrar;
       const keepalive = new NatKeepalive({

@@ -2,8 +2,10 @@
  * The security component: the ban store (same backend family as the location store: a `bans`
  * table in `<data_dir>/switchboard.db`, Redis keys under the same prefix, or memory), the
  * transport admission hook (allow-list, bans, flood limit), the endpoint modules that run
- * before the registrar and proxy (scanners, ACLs, overload), the auth-failure counter fed by
- * the registrar and the proxy, and the toll-fraud call policy for the proxy.
+ * before the registrar and proxy (scanners, ACLs of trusted sources, overload), the
+ * auth-failure counter fed by the registrar and the proxy, and the call policy: toll-fraud
+ * limits for the proxy, and the per-user ACLs the registrar and the proxy ask once a request
+ * authenticated (so a scanner meets the same challenge for every user name).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import {
   RedisBanStore,
   SecurityGuard,
   SqliteBanStore,
+  aclAuthorizer,
   createAclModule,
   createOverloadModule,
   createScannerModule,
@@ -42,15 +45,18 @@ export interface ReportedAuthEvent {
   readonly reason: string;
 }
 
-/** The call-admission policy the proxy takes (structurally its CallPolicy). */
-export type SecurityCallPolicy = Pick<FraudLimiter, 'admit' | 'ended'>;
+/**
+ * The call-admission policy the proxy takes (structurally its CallPolicy); `authorize` (the
+ * ACLs, present when there are any) is also the registrar's authorize hook.
+ */
+export type SecurityCallPolicy = Pick<FraudLimiter, 'admit' | 'ended'> & { readonly authorize?: ReturnType<typeof aclAuthorizer> };
 
 export interface Security extends Component {
   /** The transport's admission hook (createSipCore hooks.admit). */
   readonly admit: (source: NetAddress) => boolean;
   /** Endpoint modules at priority 'security': scanners, ACLs, overload guard. */
   readonly modules: readonly ModuleFactory[];
-  /** Toll-fraud limits for the proxy (`callPolicy`). */
+  /** Toll-fraud limits and ACLs for the proxy (`callPolicy`) and the registrar (`authorize`). */
   readonly callPolicy: SecurityCallPolicy;
   /** Feed for the registrar's onSecurityEvent and the proxy's onAuthEvent. */
   readonly onAuthEvent: (e: ReportedAuthEvent) => void;
@@ -110,15 +116,16 @@ export function createSecurity(config: Config, logger: Logger, clock: Clock = sy
         if (s.scanners.ban) started().banNow(source, 'scanner');
       },
     });
-  const acls: ModuleFactory = () =>
-    createAclModule({
-      table: acl,
-      isTrusted: cidrMatcher(config.proxy.trusted),
-      onDenied: (source, user, reason) => {
-        report({ kind: 'acl-denied', source, user, reason });
-        started().countFailure(source);
-      },
-    });
+  const onDenied = (source: string, user: string, reason: string): void => {
+    report({ kind: 'acl-denied', source, user, reason });
+    started().countFailure(source);
+  };
+  const acls: ModuleFactory = () => createAclModule({ table: acl, isTrusted: cidrMatcher(config.proxy.trusted), onDenied });
+  const callPolicy: SecurityCallPolicy = {
+    admit: (call) => fraud.admit(call),
+    ended: (callId) => fraud.ended(callId),
+    ...(acl.size === 0 ? {} : { authorize: aclAuthorizer({ table: acl, onDenied }) }),
+  };
   const overload: ModuleFactory = (endpoint) => {
     delay = new EventLoopDelay();
     detector = new OverloadDetector({
@@ -139,7 +146,7 @@ export function createSecurity(config: Config, logger: Logger, clock: Clock = sy
     name: 'security',
     admit: (source) => (guard === undefined ? true : guard.admit(source)),
     modules: [overload, scanners, acls],
-    callPolicy: fraud,
+    callPolicy,
     onAuthEvent: (e) => {
       const user = e.claimed ?? e.aor;
       started().authFailed({ source: e.source, ...(user === undefined ? {} : { user }), reason: `${e.kind}: ${e.reason}` });

@@ -61,7 +61,7 @@ test('call events drive active calls, outcomes and the setup-time histogram', as
   assert.match(text, /switchboard_call_setup_seconds_sum 0.3\n/);
 });
 
-test('security events count auth failures, bans and dropped packets by reason', async (t) => {
+test('security events: every kind counted once per event (fraud-limit and acl-denied included), auth failures and bans on their own', async (t) => {
   const m = new AdminMetrics({ processMetrics: false });
   m.start();
   t.after(() => m.stop());
@@ -71,11 +71,30 @@ test('security events count auth failures, bans and dropped packets by reason', 
   ch.publish({ kind: 'flood', source: '192.0.2.8', reason: 'rate', timestamp: 5 });
   ch.publish({ kind: 'flood', source: '192.0.2.8', reason: 'rate', timestamp: 6 });
   ch.publish({ kind: 'scanner-blocked', source: '192.0.2.7', reason: 'friendly-scanner', timestamp: 7 });
+  ch.publish({ kind: 'fraud-limit', source: '192.0.2.6', user: 'bob', callId: 'c9', reason: 'more than 2 concurrent calls', timestamp: 8 });
+  ch.publish({ kind: 'fraud-limit', source: '192.0.2.6', user: 'bob', callId: 'c10', reason: 'destination prefix 0900 is blocked', timestamp: 9 });
+  ch.publish({ kind: 'acl-denied', source: '203.0.113.9', user: 'alice@example.com', reason: 'REGISTER from a network outside the user\'s ACL', timestamp: 10 });
+  ch.publish({ kind: 'overload', reason: 'overloaded: event-loop delay 300 ms', timestamp: 11 });
+  ch.publish({ kind: 'overload', reason: 'recovered: event-loop delay 20 ms', timestamp: 12 });
+  ch.publish({ kind: 'made-up', reason: 'a foreign publisher', timestamp: 13 });
   ch.publish({ something: 'else' });
-  assert.equal(await value(m, 'switchboard_auth_failures_total'), 3);
-  assert.equal(await value(m, 'switchboard_bans_total'), 1);
-  assert.equal(await value(m, 'switchboard_dropped_packets_total', { reason: 'flood' }), 2);
-  assert.equal(await value(m, 'switchboard_dropped_packets_total', { reason: 'scanner-blocked' }), 1);
+  const text = await m.text();
+  const scraped = text.split('\n').filter((l) => l.startsWith('switchboard_security_events_total{'));
+  assert.deepEqual(scraped, [
+    'switchboard_security_events_total{kind="auth-failed"} 3',
+    'switchboard_security_events_total{kind="banned"} 1',
+    'switchboard_security_events_total{kind="unbanned"} 0',
+    'switchboard_security_events_total{kind="flood"} 2',
+    'switchboard_security_events_total{kind="fraud-limit"} 2',
+    'switchboard_security_events_total{kind="acl-denied"} 1',
+    'switchboard_security_events_total{kind="scanner-blocked"} 1',
+    'switchboard_security_events_total{kind="overload"} 2',
+    'switchboard_security_events_total{kind="other"} 1',
+  ]);
+  assert.match(text, /^# HELP switchboard_security_events_total .*flood = a source starting to flood.*overload = an overload episode starting or ending$/m);
+  assert.match(text, /^switchboard_auth_failures_total 3$/m);
+  assert.match(text, /^switchboard_bans_total 1$/m);
+  assert.doesNotMatch(text, /dropped_packets/, 'episodes and on/off switches are not counted as dropped packets');
 });
 
 test('gauges read the sources at scrape time; after stop() events are no longer counted', async () => {

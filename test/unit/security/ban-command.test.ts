@@ -65,6 +65,24 @@ describe('switchboard ban', () => {
     }
   });
 
+  it('stores an IPv6 address in the canonical form the transports report, so the ban matches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-ban-cli-'));
+    const now = Date.UTC(2026, 0, 1);
+    try {
+      const a = io();
+      assert.equal(await banAdd('2001:DB8:0:0::1', { data: dir, for: '1h' }, a, now), 0);
+      assert.deepEqual(a.out, ['banned 2001:db8::1 for 1h\n']);
+      const store = new SqliteBanStore({ file: join(dir, 'switchboard.db') });
+      assert.deepEqual((await store.list(now)).map((b) => b.address), ['2001:db8::1']);
+      await store.close();
+      const r = io();
+      assert.equal(await banRemove('2001:db8:0000::1', { data: dir }, r, now), 0, 'removed under any spelling');
+      assert.deepEqual(r.out, ['removed the ban of 2001:db8::1\n']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses what is not an address or a duration (usage error, nothing written)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-ban-cli-'));
     try {
@@ -72,7 +90,13 @@ describe('switchboard ban', () => {
       assert.equal(await banAdd('example.com', { data: dir }, e), 2);
       assert.equal(await banAdd('192.0.2.1', { data: dir, for: 'soon' }, e), 2);
       assert.equal(await banRemove('10.0.0.0/8', { data: dir }, e), 2);
-      assert.equal(e.err.length, 3);
+      assert.equal(await banAdd('2001:db8::g', { data: dir }, e), 2);
+      assert.deepEqual(e.err, [
+        'error: "example.com" is not an IPv4 or IPv6 address\n',
+        'error: --for "soon" is not a duration (e.g. 90s, 30m, 1h, 2d, 1w, forever)\n',
+        'error: "10.0.0.0/8" is not an IPv4 or IPv6 address\n',
+        'error: "2001:db8::g" is not an IPv4 or IPv6 address\n',
+      ]);
       const l = io();
       assert.equal(await banList({ data: dir }, l), 0);
       assert.deepEqual(l.out, ['0 bans\n']);

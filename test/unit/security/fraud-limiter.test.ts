@@ -70,6 +70,19 @@ describe('FraudLimiter', () => {
     assert.equal(f.admit(call('bob', '201')).ok, true, 'the first call left the minute');
   });
 
+  it('a call refused for the concurrent-call limit takes no calls-per-minute slot', () => {
+    const { f, breaches } = limiter({ maxConcurrentCalls: 1, maxCallsPerMinute: 2 });
+    assert.equal(f.admit(call('bob', '201', 'm1')).ok, true);
+    for (let i = 0; i < 3; i++) assert.deepEqual(f.admit(call('bob', '202')), { ok: false, status: 403, reason: 'Call Limit Exceeded' });
+    assert.deepEqual(breaches, Array(3).fill('bob: more than 1 concurrent calls'));
+    f.ended('m1');
+    // One slot of the minute used (m1): the second call of the minute is still allowed.
+    assert.equal(f.admit(call('bob', '203', 'm2')).ok, true);
+    f.ended('m2');
+    assert.deepEqual(f.admit(call('bob', '204')), { ok: false, status: 403, reason: 'Call Limit Exceeded' });
+    assert.equal(breaches.at(-1), 'bob: more than 2 calls per minute');
+  });
+
   it('0 means no limit; a call from a trusted network (no authenticated user) meets only the blocked prefixes', () => {
     const { f } = limiter({ maxConcurrentCalls: 0, maxCallsPerMinute: 0 });
     for (let i = 0; i < 100; i++) assert.equal(f.admit(call('bob', '201')).ok, true);

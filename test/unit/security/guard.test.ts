@@ -87,6 +87,39 @@ describe('SecurityGuard', () => {
     await guard.stop();
   });
 
+  it('a ban of an allow-listed address (CLI, another node) is not put in force: its connections stay open, a warning says why', async () => {
+    const data = memoryBanData();
+    const clock = new ManualClock();
+    const cli = new MemoryBanStore(data);
+    await cli.add({ address: '127.0.0.2', expiresAt: null, reason: 'added by the operator', createdAt: clock.wallNow() });
+    const warnings: Array<[object, string | undefined]> = [];
+    const closed: string[] = [];
+    const events: string[] = [];
+    const guard = new SecurityGuard({
+      store: new MemoryBanStore(data),
+      clock,
+      report: (e) => events.push(`${e.kind}:${e.source}`),
+      log: { ...silentSecurityLog, warn: (o, m) => warnings.push([o, m]) },
+      allow: new CidrSet(['127.0.0.2/32']),
+      bans: { maxTries: 5, findTimeMs: 600_000, banTimeMs: HOUR, syncIntervalMs: 1000 },
+      onBanned: (a) => closed.push(a),
+    });
+    await guard.start();
+    await cli.add({ address: '192.0.2.44', expiresAt: null, reason: 'added by the operator', createdAt: clock.wallNow() });
+    clock.advance(1000);
+    await guard.bans.sync();
+    assert.equal(guard.admit(udp('127.0.0.2')), true);
+    assert.equal(guard.bans.isBanned('127.0.0.2'), false);
+    assert.deepEqual(guard.bans.list().map((b) => b.address), ['192.0.2.44'], 'not listed as a ban in force');
+    assert.deepEqual(closed, ['192.0.2.44'], "the allow-listed address's connections are not closed");
+    assert.deepEqual(warnings, [[{ address: '127.0.0.2', reason: 'added by the operator' }, 'ban of an allow-listed address ignored (security.allow wins)']], 'warned once, not at every reload');
+    // Asked directly, the list refuses it too.
+    assert.equal(guard.bans.ban('127.0.0.2', HOUR, 'test'), undefined);
+    assert.deepEqual(closed, ['192.0.2.44']);
+    assert.deepEqual(events, []);
+    await guard.stop();
+  });
+
   it('IPv4-mapped sources are banned and matched as IPv4', async () => {
     const { guard } = setup({ flood: false });
     await guard.start();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/lib/index.js';
-import { AclTable, OverloadDetector, createAclModule, createOverloadModule, createScannerModule } from '../../../src/security/index.js';
+import { AclTable, OverloadDetector, aclAuthorizer, createAclModule, createOverloadModule, createScannerModule } from '../../../src/security/index.js';
 import type { EndpointModule, IncomingRequest } from '../../../src/sip/endpoint/index.js';
 import { type SipRequest, parse } from '../../../src/sip/message/index.js';
 
@@ -74,23 +74,36 @@ describe('ACL module', () => {
   const denied: string[] = [];
   const m = createAclModule({ table, isTrusted: (ip) => ip === '203.0.113.1', onDenied: (s, u) => denied.push(`${s} ${u}`) });
 
-  it('a claim of an ACL user with credentials from elsewhere → 403, even if the password were right', () => {
+  it('leaves every request from an untrusted source to the registrar / proxy, credentials or not (they challenge it like an unknown user)', () => {
     denied.length = 0;
-    assert.deepEqual(run(m, request('REGISTER', { to: 'alice', from: 'alice', auth: 'alice' }), '203.0.113.9'), { handled: true, answers: [{ status: 403 }] });
-    assert.deepEqual(run(m, request('INVITE', { from: 'alice', proxyAuth: 'alice' }), '203.0.113.9'), { handled: true, answers: [{ status: 403 }] });
-    // The digest username alone (a From naming someone else) is enough.
-    assert.deepEqual(run(m, request('INVITE', { from: 'mallory', proxyAuth: 'carol' }), '192.0.2.10'), { handled: true, answers: [{ status: 403 }] });
-    assert.deepEqual(denied, ['203.0.113.9 alice@example.com', '203.0.113.9 alice@example.com', '192.0.2.10 carol@example.com']);
-  });
-
-  it('passes claims from the allowed networks, users without an ACL, and credential-less requests (challenged like anyone)', () => {
-    denied.length = 0;
+    // Wrong or right password alike: the module cannot tell, and must not answer differently
+    // from an unknown user's; aclAuthorizer refuses the credentials that verify.
+    assert.deepEqual(run(m, request('REGISTER', { to: 'alice', from: 'alice', auth: 'alice' }), '203.0.113.9'), { handled: false, answers: [] });
+    assert.deepEqual(run(m, request('INVITE', { from: 'alice', proxyAuth: 'alice' }), '203.0.113.9'), { handled: false, answers: [] });
+    assert.deepEqual(run(m, request('INVITE', { from: 'mallory', proxyAuth: 'carol' }), '192.0.2.10'), { handled: false, answers: [] });
     assert.equal(run(m, request('REGISTER', { to: 'alice', auth: 'alice' }), '192.0.2.10').handled, false);
     assert.equal(run(m, request('REGISTER', { to: 'dave', auth: 'dave' }), '203.0.113.9').handled, false);
     assert.equal(run(m, request('REGISTER', { to: 'alice' }), '203.0.113.9').handled, false, 'no credentials: same 401 as an unknown user');
     assert.equal(run(m, request('INVITE', { from: 'alice' }), '203.0.113.9').handled, false);
-    assert.equal(run(m, request('ACK', { from: 'alice', proxyAuth: 'alice' }), '203.0.113.9').handled, false);
+    assert.equal(run(m, request('ACK', { from: 'alice', proxyAuth: 'alice' }), '203.0.113.1').handled, false);
+    assert.equal(run(m, request('REGISTER', { to: 'alice' }), '203.0.113.1').handled, false, 'a REGISTER is authenticated even from a trusted source');
     assert.deepEqual(denied, []);
+  });
+
+  it('aclAuthorizer: verified credentials from outside the user\'s networks → 403 and reported; inside, or users without an ACL, pass', () => {
+    const refused: string[] = [];
+    const authorize = aclAuthorizer({ table, onDenied: (s, u, why) => refused.push(`${s} ${u} ${why}`) });
+    const src = (host: string) => ({ transport: 'udp' as const, host, port: 5060 });
+    assert.deepEqual(authorize({ user: 'alice', realm: 'example.com', method: 'REGISTER', source: src('203.0.113.9') }), { ok: false, status: 403, reason: 'Forbidden' });
+    assert.deepEqual(authorize({ user: 'carol', realm: 'example.com', method: 'INVITE', source: src('192.0.2.10') }), { ok: false, status: 403, reason: 'Forbidden' });
+    assert.deepEqual(authorize({ user: 'alice', realm: 'example.com', method: 'INVITE', source: src('192.0.2.10') }), { ok: true });
+    assert.deepEqual(authorize({ user: 'carol', realm: 'example.com', method: 'INVITE', source: src('198.51.100.7') }), { ok: true });
+    assert.deepEqual(authorize({ user: 'carol', realm: 'example.org', method: 'INVITE', source: src('192.0.2.10') }), { ok: true }, 'carol@example.com only');
+    assert.deepEqual(authorize({ user: 'dave', realm: 'example.com', method: 'REGISTER', source: src('203.0.113.9') }), { ok: true });
+    assert.deepEqual(refused, [
+      "203.0.113.9 alice@example.com REGISTER with valid credentials from a network outside the user's ACL",
+      "192.0.2.10 carol@example.com INVITE with valid credentials from a network outside the user's ACL",
+    ]);
   });
 
   it('a source that needs no credentials (proxy.trusted) is checked on its From claim', () => {
