@@ -8,7 +8,8 @@
  *   0x000b protocol type (1 = SIP)              0x000c capture agent id
  *   0x000f payload                              0x0011 correlation id (the Call-ID)
  */
-import { IPPROTO_TCP, IPPROTO_UDP, ipBytes, pairAddresses } from './ip-frames.js';
+import { ipBytes } from '../lib/index.js';
+import { IPPROTO_TCP, IPPROTO_UDP, pairAddresses } from './ip-frames.js';
 import type { CapturedMessage } from './pcap-writer.js';
 
 export const HEP_MAGIC = 'HEP3';

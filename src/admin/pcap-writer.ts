@@ -6,7 +6,8 @@
  * TCP segments whose sequence numbers continue per flow, so the TCP dissector reassembles them.
  * Sans-IO: bytes out; the caller writes them to a file.
  */
-import { ipBytes, ipPacket, pairAddresses } from './ip-frames.js';
+import { ipBytes } from '../lib/index.js';
+import { ipPacket, pairAddresses } from './ip-frames.js';
 
 /** LINKTYPE_RAW (tcpdump.org link-layer header types). */
 export const LINKTYPE_RAW = 101;

@@ -4,7 +4,7 @@
  * NAT mapping. This is the minimal STUN server for that (RFC 5389 §7.3, §15.2): a Binding
  * success response carrying XOR-MAPPED-ADDRESS. Other STUN messages are ignored.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipBytes } from '../../lib/index.js';
 
 const MAGIC_COOKIE = 0x2112a442;
 const BINDING_REQUEST = 0x0001;
@@ -18,9 +18,10 @@ export function stunBindingResponse(request: Buffer, host: string, port: number)
   // RFC 5389 §6: the message length excludes the 20-byte header and is a multiple of 4.
   const length = request.readUInt16BE(2);
   if (length % 4 !== 0 || 20 + length !== request.length) return undefined;
-  const v4 = isIPv4(host);
-  if (!v4 && !isIPv6(host)) return undefined;
-  const addrLen = v4 ? 4 : 16;
+  const addr = mappedAddress(host);
+  if (addr === undefined) return undefined;
+  const v4 = addr.length === 4;
+  const addrLen = addr.length;
   const out = Buffer.alloc(20 + 4 + 4 + addrLen);
   out.writeUInt16BE(BINDING_SUCCESS, 0);
   out.writeUInt16BE(4 + 4 + addrLen, 2);
@@ -30,19 +31,20 @@ export function stunBindingResponse(request: Buffer, host: string, port: number)
   out[24] = 0;
   out[25] = v4 ? 0x01 : 0x02;
   out.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 26);
-  const addr = v4 ? Buffer.from(host.split('.').map(Number)) : ipv6Bytes(host);
   // §15.2: X-Address = address XOR (magic cookie || transaction id).
   for (let i = 0; i < addrLen; i++) out[28 + i] = addr[i] ^ out[4 + i];
   return out;
 }
 
-function ipv6Bytes(host: string): Buffer {
-  const [head, tail] = host.split('::');
-  const parse = (s: string | undefined): number[] => (s === undefined || s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
-  const h = parse(head);
-  const t = parse(tail);
-  const groups = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(g, i * 2));
-  return b;
+const V4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
+/**
+ * The source address as the UA sees it. A dual-stack socket reports an IPv4 peer as
+ * `::ffff:a.b.c.d`; that UA sent from IPv4 and must be told its IPv4 address (family 0x01),
+ * not an IPv6 one it never had.
+ */
+function mappedAddress(host: string): Buffer | undefined {
+  const bytes = ipBytes(host);
+  if (bytes?.length === 16 && bytes.subarray(0, 12).equals(V4_MAPPED_PREFIX)) return bytes.subarray(12);
+  return bytes;
 }

@@ -56,6 +56,14 @@ describe('STUN keep-alive responses (RFC 5626 §4.4.2)', () => {
     assert.equal(m6.address.toString('hex'), '20010db8000000000000000000000007');
   });
 
+  it('tells an IPv4 peer seen through a dual-stack socket (::ffff:a.b.c.d) its IPv4 address', () => {
+    const m = mapped(stunBindingResponse(bindingRequest(), '::ffff:198.51.100.20', 6000)!);
+    assert.deepEqual({ family: m.family, port: m.port, address: [...m.address].join('.') }, { family: 1, port: 6000, address: '198.51.100.20' });
+    const hex = mapped(stunBindingResponse(bindingRequest(), '::ffff:c633:6414', 6000)!);
+    assert.deepEqual([hex.family, [...hex.address].join('.')], [1, '198.51.100.20']);
+    assert.equal(stunBindingResponse(bindingRequest(), 'not-an-address', 1), undefined);
+  });
+
   it('ignores what is not a well-formed Binding request', () => {
     const req = bindingRequest();
     const indication = Buffer.from(req);
