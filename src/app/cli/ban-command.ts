@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatTable } from '../../admin/index.js';
-import { type Ban, type BanStore, isIpAddress, normalizeIp } from '../../security/index.js';
+import { type Ban, type BanStore, CidrSet, isIpAddress, normalizeIp } from '../../security/index.js';
 import { type Config, formatIssue, loadConfig } from '../config/index.js';
 import { openBanStore } from '../wiring/security.js';
 import { type CliContext, EXIT_USAGE } from './context.js';
@@ -112,6 +112,12 @@ export function banAdd(text: string, flags: BanFlags & { readonly for?: string; 
     return Promise.resolve(EXIT_USAGE);
   }
   return withStore(flags, io, async (store, config) => {
+    // An allow-listed address is never banned: a running server would not put the ban in
+    // force, so storing it would only mislead `ban list`.
+    if (new CidrSet(config.security.allow).has(ip)) {
+      io.stderr(`error: ${ip} is in security.allow, which is never banned; take it off the allow-list first\n`);
+      return 1;
+    }
     const ms = duration === undefined ? config.security.bans.banTime * 1000 : duration;
     const ban: Ban = { address: ip, expiresAt: ms === null ? null : now + ms, reason: flags.reason ?? 'added by the operator', createdAt: now };
     await store.add(ban);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -100,6 +100,23 @@ describe('switchboard ban', () => {
       const l = io();
       assert.equal(await banList({ data: dir }, l), 0);
       assert.deepEqual(l.out, ['0 bans\n']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to ban an address of security.allow (it would never be in force)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-ban-cli-'));
+    try {
+      const config = join(dir, 'switchboard.yaml');
+      writeFileSync(config, `data_dir: ${JSON.stringify(dir)}\nsecurity:\n  allow: [192.0.2.0/24]\n`);
+      const e = io();
+      assert.equal(await banAdd('192.0.2.9', { config }, e), 1);
+      assert.deepEqual(e.err, ['error: 192.0.2.9 is in security.allow, which is never banned; take it off the allow-list first\n']);
+      assert.equal(await banAdd('198.51.100.9', { config }, e), 0, 'outside the allow-list');
+      const l = io();
+      assert.equal(await banList({ config, json: true }, l), 0);
+      assert.deepEqual(JSON.parse(l.out.join('')).map((b: { address: string }) => b.address), ['198.51.100.9']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
