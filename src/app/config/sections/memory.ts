@@ -9,6 +9,6 @@ export const memorySection = defineSection(
 # stays as large as the burst made it. With this on, once the server is idle again it runs
 # a few full collections so the unused heap goes back to the operating system.
 memory:
-  reclaim_when_idle: true
+  reclaim_when_idle: true # after a burst, give unused JS heap back to the OS once idle
 `,
 );
