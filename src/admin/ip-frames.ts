@@ -3,21 +3,19 @@
  * (RFC 8200) around a UDP datagram (RFC 768) or one TCP segment (RFC 9293), with the real
  * addresses and ports and correct checksums, so Wireshark/tshark decode the SIP inside.
  */
+import { V4_MAPPED_PREFIX, unmapIpv4 } from '../lib/index.js';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
-
-const MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
 
 /**
  * Source and destination of the same family: an IPv4-mapped IPv6 address becomes IPv4 when
  * the other side is IPv4, and a plain IPv4 address is mapped when the other side is IPv6.
  */
 export function pairAddresses(src: Buffer, dst: Buffer): [Buffer, Buffer] {
-  const unmap = (b: Buffer): Buffer => (b.length === 16 && b.subarray(0, 12).equals(MAPPED_PREFIX) ? b.subarray(12) : b);
-  const map = (b: Buffer): Buffer => (b.length === 4 ? Buffer.concat([MAPPED_PREFIX, b]) : b);
-  const s = unmap(src);
-  const d = unmap(dst);
+  const map = (b: Buffer): Buffer => (b.length === 4 ? Buffer.concat([V4_MAPPED_PREFIX, b]) : b);
+  const s = unmapIpv4(src);
+  const d = unmapIpv4(dst);
   if (s.length === d.length) return [s, d];
   return [map(s), map(d)];
 }

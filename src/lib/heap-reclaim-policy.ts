@@ -68,7 +68,6 @@ export class HeapReclaimPolicy {
   /** Idle ticks counted toward the late collection; undefined when none is pending. */
   private lateWait: number | undefined;
   private rounds = 0;
-  private collections = 0;
   private fromBytes = 0;
   private lastTotal = 0;
   /** Committed size after the last finished episode: the next one needs growth above it. */
@@ -102,7 +101,6 @@ export class HeapReclaimPolicy {
       this.lastTotal = sample.totalBytes;
       // Two at first: the first frees the garbage, the second finishes the sweep and
       // releases the pages the first emptied.
-      this.collections = 2;
       return 2;
     }
     if (!idle) return this.finish(sample, 'load');
@@ -110,7 +108,6 @@ export class HeapReclaimPolicy {
     if (slack < this.minSlack / 4 || stalled || this.rounds >= this.maxRounds) return this.finish(sample, 'done');
     this.lastTotal = sample.totalBytes;
     this.rounds++;
-    this.collections++;
     return 1;
   }
 
@@ -127,7 +124,7 @@ export class HeapReclaimPolicy {
       this.floorBytes = sample.totalBytes;
       this.lateWait = 0;
     }
-    this.lastEpisode = { fromBytes: this.fromBytes, toBytes: sample.totalBytes, collections: this.collections, end };
+    this.lastEpisode = { fromBytes: this.fromBytes, toBytes: sample.totalBytes, collections: this.rounds + 1, end }; // two in the first round, one in each later
     return 0;
   }
 }

@@ -3,4 +3,4 @@ export { BRANCH_MAGIC_COOKIE, pooledRandomBytes, randomToken, newBranch, newTag,
 export { type Result, ok, err } from './result.js';
 export { type HeapSample, type HeapReclaimPolicyOptions, type ReclaimEpisode, HeapReclaimPolicy } from './heap-reclaim-policy.js';
 export { type HeapReclaimerOptions, HeapReclaimer, obtainFullGc } from './heap-reclaimer.js';
-export { ipBytes } from './ip-bytes.js';
+export { V4_MAPPED_PREFIX, ipBytes, unmapIpv4 } from './ip-bytes.js';

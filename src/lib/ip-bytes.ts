@@ -31,3 +31,11 @@ export function ipBytes(host: string): Buffer | undefined {
   groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
   return out;
 }
+
+/** The first 12 bytes of an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2, ::ffff:0:0/96). */
+export const V4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
+/** An IPv4-mapped IPv6 address as the 4 bytes of the IPv4 address it carries; others as given. */
+export function unmapIpv4(bytes: Buffer): Buffer {
+  return bytes.length === 16 && bytes.subarray(0, 12).equals(V4_MAPPED_PREFIX) ? bytes.subarray(12) : bytes;
+}

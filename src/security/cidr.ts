@@ -4,6 +4,7 @@
  * socket reports) is matched as the IPv4 address it carries.
  */
 import { BlockList, isIP } from 'node:net';
+import { canonicalHost } from '../sip/transport/index.js';
 
 export interface Cidr {
   readonly address: string;
@@ -26,26 +27,14 @@ export function parseCidr(text: string): Cidr | undefined {
 }
 
 /**
- * The canonical text of an address, the form the transports report a source in (the same as
- * sip/transport's canonicalHost, which its index does not export): IPv6 lower-case and
- * compressed (RFC 5952 §4: `2001:DB8:0:0::1` → `2001:db8::1`), IPv4-mapped IPv6 (a dual-stack
- * socket's `::ffff:192.0.2.7`, or `::ffff:c000:207`) as the IPv4 address it carries. A ban
+ * The canonical text of an address, the form the transports report a source in
+ * (sip/transport's canonicalHost): IPv6 lower-case and compressed (RFC 5952 §4:
+ * `2001:DB8:0:0::1` → `2001:db8::1`), IPv4-mapped IPv6 as the IPv4 address it carries. A ban
  * or a list written any other way would never match a source. Other text is returned as it
  * came (callers check isIpAddress first).
  */
 export function normalizeIp(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
-  let canonical: string;
-  try {
-    canonical = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  } catch {
-    return ip.toLowerCase(); // a zone id (fe80::1%eth0) is not URL syntax
-  }
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (mapped === null) return canonical;
-  const hi = parseInt(mapped[1]!, 16);
-  const lo = parseInt(mapped[2]!, 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  return isIP(ip) === 6 ? canonicalHost(ip) : ip;
 }
 
 /** Whether `text` is a single IPv4 or IPv6 address (what a ban names). */

@@ -5,7 +5,7 @@
  * one Call-ID with an increasing CSeq, as §10.2 asks of a UA registering one AOR.
  */
 import { answerChallenge } from '../../src/auth/index.js';
-import { type ReceivedResponse, type Target, UdpSipClient, newBranch, randomToken, sendUdpRequest } from './sip-client.js';
+import { type ReceivedResponse, type Target, UdpSipClient, newBranch, randomToken, sendUdpRequest, splitList } from './sip-client.js';
 
 export interface RegisterFields {
   /** The registrar's domain: Request-URI `sip:DOMAIN` and the host of the AOR in To/From. */
@@ -48,25 +48,6 @@ export function buildRegister(f: RegisterFields): string {
 export interface ListedBinding {
   uri: string;
   expires: number | undefined;
-}
-
-/** Splits a header value at commas outside <...> and quotes (RFC 3261 §7.3.1). */
-function splitList(value: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let angle = false;
-  let quoted = false;
-  for (const ch of value) {
-    if (ch === '"' && !angle) quoted = !quoted;
-    if (!quoted && ch === '<') angle = true;
-    if (!quoted && ch === '>') angle = false;
-    if (ch === ',' && !angle && !quoted) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim() !== '') out.push(cur.trim());
-  return out;
 }
 
 /** The Contact values of a response, one per binding, with their `expires` parameter. */

@@ -71,14 +71,33 @@ export function buildOptions(spec: OptionsSpec): string {
   ].join('\r\n');
 }
 
-/** Parses the head of a SIP response; undefined when the bytes are not a response. */
-export function parseResponse(raw: Buffer, at = 0): ReceivedResponse | undefined {
-  const text = raw.toString('latin1');
+/** Splits a header value at commas outside <...> and quotes (RFC 3261 §7.3.1). */
+export function splitList(value: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let angle = false;
+  let quoted = false;
+  for (const ch of value) {
+    if (ch === '"' && !angle) quoted = !quoted;
+    if (!quoted && ch === '<') angle = true;
+    if (!quoted && ch === '>') angle = false;
+    if (ch === ',' && !angle && !quoted) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
+/**
+ * The start line and the header fields of a message's head (names lower-cased, compact forms
+ * expanded, folded lines joined); `split` names the headers whose comma lists become one
+ * value each.
+ */
+export function parseHead(text: string, split: ReadonlySet<string> = new Set()): { startLine: string; headers: Map<string, string[]> } {
   const headEnd = text.indexOf('\r\n\r\n');
-  const head = headEnd >= 0 ? text.slice(0, headEnd) : text;
-  const lines = head.split(/\r?\n/);
-  const m = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(lines[0] ?? '');
-  if (m === null) return undefined;
+  const lines = (headEnd >= 0 ? text.slice(0, headEnd) : text).split(/\r?\n/);
   const headers = new Map<string, string[]>();
   let last: string | undefined;
   for (const line of lines.slice(1)) {
@@ -92,11 +111,20 @@ export function parseResponse(raw: Buffer, at = 0): ReceivedResponse | undefined
     if (colon <= 0) continue;
     let name = line.slice(0, colon).trim().toLowerCase();
     name = COMPACT[name] ?? name;
+    const value = line.slice(colon + 1).trim();
     const list = headers.get(name) ?? [];
-    list.push(line.slice(colon + 1).trim());
+    list.push(...(split.has(name) ? splitList(value) : [value]));
     headers.set(name, list);
     last = name;
   }
+  return { startLine: lines[0] ?? '', headers };
+}
+
+/** Parses the head of a SIP response; undefined when the bytes are not a response. */
+export function parseResponse(raw: Buffer, at = 0): ReceivedResponse | undefined {
+  const { startLine, headers } = parseHead(raw.toString('latin1'));
+  const m = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(startLine);
+  if (m === null) return undefined;
   return { status: Number(m[1]), reason: m[2], headers, raw, at };
 }
 

@@ -10,7 +10,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { answerChallenge } from '../../src/auth/index.js';
 import { buildRegister } from './register-client.js';
-import { type ReceivedResponse, type Target, newBranch, randomToken } from './sip-client.js';
+import { type ReceivedResponse, type Target, newBranch, parseHead, randomToken } from './sip-client.js';
 
 /** A received SIP message: the response fields of sip-client.ts, or a request's method and URI. */
 export interface PeerMessage {
@@ -26,59 +26,14 @@ export interface PeerMessage {
   readonly source: Target;
 }
 
-// RFC 3261 §7.3.3: compact forms of header field names.
-const COMPACT: Record<string, string> = {
-  i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
-  f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via',
-};
-
-/** Splits a header value at commas outside <...> and quotes (RFC 3261 §7.3.1). */
-function splitList(value: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let angle = false;
-  let quoted = false;
-  for (const ch of value) {
-    if (ch === '"' && !angle) quoted = !quoted;
-    if (!quoted && ch === '<') angle = true;
-    if (!quoted && ch === '>') angle = false;
-    if (ch === ',' && !angle && !quoted) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim() !== '') out.push(cur.trim());
-  return out;
-}
-
 const LIST_HEADERS = new Set(['via', 'record-route', 'route', 'contact']);
 
 function parseMessage(buf: Buffer, source: Target): PeerMessage | undefined {
   const text = buf.toString('latin1');
-  const headEnd = text.indexOf('\r\n\r\n');
-  const lines = (headEnd >= 0 ? text.slice(0, headEnd) : text).split(/\r?\n/);
-  const start = lines[0] ?? '';
-  const res = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(start);
-  const req = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(start);
+  const { startLine, headers } = parseHead(text, LIST_HEADERS);
+  const res = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(startLine);
+  const req = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(startLine);
   if (res === null && req === null) return undefined;
-  const headers = new Map<string, string[]>();
-  let last: string | undefined;
-  for (const line of lines.slice(1)) {
-    if (/^[ \t]/.test(line) && last !== undefined) {
-      const vals = headers.get(last)!;
-      vals[vals.length - 1] += ' ' + line.trim();
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    let name = line.slice(0, colon).trim().toLowerCase();
-    name = COMPACT[name] ?? name;
-    const value = line.slice(colon + 1).trim();
-    const list = headers.get(name) ?? [];
-    list.push(...(LIST_HEADERS.has(name) ? splitList(value) : [value]));
-    headers.set(name, list);
-    last = name;
-  }
   const cseqMethod = /^\s*\d+\s+([A-Z]+)/.exec(headers.get('cseq')?.[0] ?? '')?.[1] ?? '';
   return res !== null
     ? { kind: 'response', method: cseqMethod, uri: '', status: Number(res[1]), reason: res[2] ?? '', headers, raw: text, source }

@@ -4,7 +4,7 @@
  * NAT mapping. This is the minimal STUN server for that (RFC 5389 §7.3, §15.2): a Binding
  * success response carrying XOR-MAPPED-ADDRESS. Other STUN messages are ignored.
  */
-import { ipBytes } from '../../lib/index.js';
+import { ipBytes, unmapIpv4 } from '../../lib/index.js';
 
 const MAGIC_COOKIE = 0x2112a442;
 const BINDING_REQUEST = 0x0001;
@@ -36,8 +36,6 @@ export function stunBindingResponse(request: Buffer, host: string, port: number)
   return out;
 }
 
-const V4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
-
 /**
  * The source address as the UA sees it. A dual-stack socket reports an IPv4 peer as
  * `::ffff:a.b.c.d`; that UA sent from IPv4 and must be told its IPv4 address (family 0x01),
@@ -45,6 +43,5 @@ const V4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff])
  */
 function mappedAddress(host: string): Buffer | undefined {
   const bytes = ipBytes(host);
-  if (bytes?.length === 16 && bytes.subarray(0, 12).equals(V4_MAPPED_PREFIX)) return bytes.subarray(12);
-  return bytes;
+  return bytes === undefined ? undefined : unmapIpv4(bytes);
 }
