@@ -68,5 +68,5 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
       },
     ],
   });
-  return [routingComponent, security, media, mediaTimeouts, registration, sip, admin, createHeapReclaim(config, logger)];
+  return [routingComponent, security, media, mediaTimeouts, registration, sip, admin, createHeapReclaim(config, logger, () => registration.calls.size + media.activeSessions())];
 }

@@ -36,6 +36,8 @@ export interface HeapReclaimerOptions extends HeapReclaimPolicyOptions {
   readonly collect?: () => void;
   /** Event-loop utilisation since the previous call (tests inject it); default perf_hooks. */
   readonly utilization?: (ownMs: number) => number;
+  /** Calls and media sessions in progress (no collection is started while there are any). */
+  readonly activeCalls?: () => number;
   /** Called when an episode ends. */
   readonly onEpisode?: (episode: ReclaimEpisode & { readonly collectMs: number }) => void;
 }
@@ -61,6 +63,7 @@ export class HeapReclaimer {
   private readonly collect: (() => void) | undefined;
   private readonly utilization: (ownMs: number) => number;
   private readonly onEpisode: HeapReclaimerOptions['onEpisode'];
+  private readonly activeCalls: (() => number) | undefined;
   private timer: TimerHandle | undefined;
   /** Time spent collecting since the last sample (excluded from utilisation). */
   private ownMs = 0;
@@ -73,6 +76,7 @@ export class HeapReclaimer {
     this.collect = options.collect ?? obtainFullGc();
     this.utilization = options.utilization ?? eventLoopUtilization();
     this.onEpisode = options.onEpisode;
+    this.activeCalls = options.activeCalls;
   }
 
   /** False when the runtime gave no way to collect: `start()` then does nothing. */
@@ -100,14 +104,25 @@ export class HeapReclaimer {
   tick(): void {
     if (!this.collect) return;
     const stats = v8.getHeapStatistics();
-    const sample: HeapSample = { utilization: this.utilization(this.ownMs), totalBytes: stats.total_heap_size, usedBytes: stats.used_heap_size };
+    const sample: HeapSample = {
+      utilization: this.utilization(this.ownMs),
+      totalBytes: stats.total_heap_size,
+      usedBytes: stats.used_heap_size,
+      activeCalls: this.activeCalls?.() ?? 0,
+    };
     this.ownMs = 0;
     const n = this.policy.decide(sample);
     if (n > 0) {
-      const started = performance.now();
-      for (let i = 0; i < n; i++) this.collect();
-      this.ownMs = performance.now() - started;
+      let longest = 0;
+      for (let i = 0; i < n; i++) {
+        const started = this.clock.now();
+        this.collect();
+        const took = this.clock.now() - started;
+        longest = Math.max(longest, took);
+        this.ownMs += took;
+      }
       this.episodeMs += this.ownMs;
+      this.policy.collected(longest);
     }
     const ended = this.policy.endedEpisode();
     if (ended) {

@@ -127,6 +127,10 @@ export class MediaSessions implements MediaSessionControl {
     return this.calls.has(callId);
   }
 
+  get size(): number {
+    return this.calls.size;
+  }
+
   onTimeout(handler: (callId: string, reason: string) => void): void {
     this.timeoutHandlers.push(handler);
   }

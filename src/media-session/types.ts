@@ -88,6 +88,8 @@ export interface MediaSessionControl {
   onTimeout(handler: (callId: string, reason: string) => void): void;
   stats(callId: string): CallMediaStats | undefined;
   list(): CallMediaStats[];
+  /** Calls with media sessions now. */
+  readonly size: number;
 }
 
 /** The few logger methods used (pino's Logger fits). */

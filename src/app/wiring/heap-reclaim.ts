@@ -6,13 +6,15 @@ import type { Logger } from '../log.js';
 
 const MIB = 1024 * 1024;
 
-export function createHeapReclaim(config: Config, logger: Logger): Component {
+/** `activeCalls`: calls and media sessions in progress; no collection pauses them. */
+export function createHeapReclaim(config: Config, logger: Logger, activeCalls?: () => number): Component {
   let reclaimer: HeapReclaimer | undefined;
   return {
     name: 'heap-reclaim',
     async start() {
       if (!config.memory.reclaimWhenIdle) return;
       reclaimer = new HeapReclaimer({
+        ...(activeCalls === undefined ? {} : { activeCalls }),
         onEpisode: (e) =>
           logger.debug(
             { fromMiB: Math.round(e.fromBytes / MIB), toMiB: Math.round(e.toBytes / MIB), collections: e.collections, collectMs: Math.round(e.collectMs), end: e.end },

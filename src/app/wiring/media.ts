@@ -15,6 +15,8 @@ import { CallUsers } from './call-users.js';
 export interface MediaComponent extends Component {
   /** The controller the proxy drives (throws until started). */
   sessions(): MediaSessionControl;
+  /** Calls with media sessions now (0 while media is stopped). */
+  activeSessions(): number;
   /** The bound ng listener, when configured and started. */
   ngAddress(): { host: string; port: number } | undefined;
   /** The user of a call the proxy tracks (or tracked lately), for log lines keyed by Call-ID. */
@@ -67,6 +69,7 @@ export function createMedia(config: Config, logger: Logger, options: MediaOption
       if (sessions === undefined) throw new Error('media not started');
       return sessions;
     },
+    activeSessions: () => sessions?.size ?? 0,
     ngAddress() {
       return ng?.address;
     },
