@@ -36,6 +36,8 @@ export class SystemClock implements Clock {
 
 export const systemClock: Clock = new SystemClock();
 
+const noop = (): void => {};
+
 interface ManualTimer {
   at: number;
   seq: number;
@@ -82,6 +84,8 @@ export class ManualClock implements Clock {
     return {
       cancel: () => {
         timer.live = false;
+        // As clearTimeout does: a cancelled timer no longer keeps its callback's state alive.
+        timer.fn = noop;
       },
     };
   }

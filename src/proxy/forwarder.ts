@@ -53,23 +53,34 @@ export class Forwarder {
     const recordRoute = plan.recordRoute ? this.recordRoutes(plan.inbound, dest, plan.callerFlowToken, calleeToken) : [];
     const request = branchRequest(plan.request, { target, recordRoute, via, consumeProxyAuthorization: plan.consumeProxyAuthorization });
     for (const [name, value] of Object.entries(plan.extraHeaders ?? {})) request.addHeader(name, value);
+    // The callbacks reach the response context only through these two, which release()
+    // clears: the client transaction outlives the context by up to 64·T1.
+    let sink: BranchEvents | undefined = events;
+    let sent: SipRequest | undefined = request;
     const tx = this.endpoint.transactions.createClientTransaction(request, dest, {
-      onResponse: (res) => {
+      onResponse: (res, _tx, rx) => {
+        // Released: a retransmitted 2xx goes on statelessly by its Via (§16.7 step 5, §16.11).
+        if (sink === undefined) return this.endpoint.onStrayResponse(rx);
         // §16.7 step 3: "The proxy removes the topmost Via header field value from the
         // response. If no Via header field values remain in the response, the response was
         // meant for this element and MUST NOT be forwarded."
         res.removeFirstValue('via');
         if (res.header('via') === undefined) return;
-        events.response(res);
+        sink.response(res);
       },
-      onTimeout: () => events.timeout(),
-      onTransportError: () => events.transportError(),
+      onTimeout: () => sink?.timeout(),
+      onTransportError: () => sink?.transportError(),
     });
     if (!tx.ok) return { failed: tx.error.code === 'SIP_TX_OVERLOAD' ? 503 : 500, reason: tx.error.message.slice(0, 60) };
     return {
       cancel: () => {
-        const cancel = buildCancel(request);
+        if (sent === undefined) return;
+        const cancel = buildCancel(sent);
         this.endpoint.transactions.createClientTransaction(cancel, dest, { onResponse() {}, onTimeout() {}, onTransportError() {} });
+      },
+      release: () => {
+        sink = undefined;
+        sent = undefined;
       },
     };
   }

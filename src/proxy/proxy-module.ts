@@ -248,7 +248,11 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
         };
         return forwarder.startBranch(extra === undefined ? plan : { ...plan, extraHeaders: extra }, target, index++, observed);
       },
-      finished: () => void (id !== undefined && contexts.delete(id)),
+      finished: () => {
+        if (id !== undefined) contexts.delete(id);
+        // An anchored call's retransmitted 2xx still needs its SDP rewritten (respond above).
+        if (offer === undefined) ctx.release();
+      },
       ...(view === undefined ? {} : { failover: (best) => failover(view as RequestView, rule, best.status, best.reason, policy, r) }),
     });
     if (id !== undefined) contexts.set(id, ctx);

@@ -37,6 +37,11 @@ export interface BranchEvents {
 export interface BranchHandle {
   /** Sends a CANCEL for the branch (§9.1); only after a provisional response (§16.10). */
   cancel(): void;
+  /**
+   * The context is done with the branch: its client transaction, lingering for 64·T1
+   * (RFC 6026 Timer M), passes later 2xx retransmissions on without this context.
+   */
+  release?(): void;
 }
 
 interface Branch {
@@ -81,6 +86,18 @@ export class ResponseContext {
   /** True once a final response went upstream and every branch is finished. */
   get done(): boolean {
     return this.finalSent && !this.deciding && this.branches.every((b) => b.final !== undefined);
+  }
+
+  /**
+   * Once done, lets go of the branches. A branch's client transaction lingers for 64·T1
+   * (RFC 6026 Timer M) only to pass on retransmitted 2xx, and through its callbacks it
+   * would keep this context, its requests and the proxy's per-call state alive that long:
+   * at 650 calls/s, most of the heap. Released branches send such a 2xx on statelessly by
+   * its Via, as after Timer M (§16.7 step 5 forwards every 2xx either way).
+   */
+  release(): void {
+    if (!this.done) return;
+    for (const b of this.branches) b.handle?.release?.();
   }
 
   /** §16.10: a CANCEL for the original request cancels every pending branch; no new ones. */

@@ -255,6 +255,16 @@ abstract class SipMessageBase {
     this.prime(key, undefined);
   }
 
+  /**
+   * Drops the typed views (Via, From, To, CSeq, …); they are parsed again on next use. For
+   * a message kept while nothing reads it — a transaction's 64·T1 wait — the views were
+   * about a fifth of the heap held per call (650 calls/s through the proxy).
+   */
+  compact(): this {
+    this.cVia = this.cFrom = this.cTo = this.cCallId = this.cCSeq = this.cMaxForwards = this.cContentLength = undefined;
+    return this;
+  }
+
   private primeCache(key: string, value: HeaderValue): void {
     this.forget(key);
     if (typeof value === 'object' && key !== 'via') this.prime(key, value);

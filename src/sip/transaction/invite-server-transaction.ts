@@ -5,7 +5,7 @@
 import { type SipRequest, type SipResponse, createResponse } from '../message/index.js';
 import { type Destination, type ReceivedContext, type TransportError, isReliable } from '../transport/index.js';
 import { TRYING_DELAY, timeout64 } from './timers.js';
-import { TransactionBase, type TransactionContext } from './transaction-base.js';
+import { TransactionBase, type TransactionContext, arrivalOf } from './transaction-base.js';
 import type { ServerTransaction } from './transaction-user.js';
 
 export type InviteServerState = 'Proceeding' | 'Completed' | 'Confirmed' | 'Accepted' | 'Terminated';
@@ -18,15 +18,17 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
   private tryingTimer: { cancel(): void } | undefined;
   /** The To tag of the final response sent (RFC 2543 ACK matching, §17.2.3). */
   responseToTag: string | undefined;
+  readonly received: ReceivedContext;
 
   constructor(
     id: string,
     ctx: TransactionContext,
     readonly request: SipRequest,
-    readonly received: ReceivedContext,
+    received: ReceivedContext,
     readonly responseDestination: Destination,
   ) {
     super(id, ctx, 'Proceeding');
+    this.received = arrivalOf(received);
     this.reliable = isReliable(responseDestination.transport);
   }
 
@@ -75,6 +77,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       // the 'Accepted' state" and Timer L is set to 64*T1.
       this.enter('Accepted');
       this.setStateTimer(timeout64(this.ctx.timers), () => this.terminate());
+      this.compactKept(response);
       return true;
     }
     // §17.2.1: "the state machine MUST enter the 'Completed' state, and the response MUST be
@@ -87,7 +90,14 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       this.timerG = this.ctx.timers.t1;
       this.setRetransmitTimer(this.timerG, () => this.onTimerG());
     }
+    this.compactKept(response);
     return true;
+  }
+
+  /** The request and final response stay for 64·T1 (Timer H or L) without typed views. */
+  private compactKept(response: SipResponse): void {
+    this.request.compact();
+    response.compact();
   }
 
   /** A retransmission of the INVITE (§17.2.3 matched). */

@@ -2,7 +2,7 @@
 import type { SipRequest, SipResponse } from '../message/index.js';
 import { type Destination, type ReceivedContext, type TransportError, isReliable } from '../transport/index.js';
 import { timeout64 } from './timers.js';
-import { TransactionBase, type TransactionContext } from './transaction-base.js';
+import { TransactionBase, type TransactionContext, arrivalOf } from './transaction-base.js';
 import type { ServerTransaction } from './transaction-user.js';
 
 export type NonInviteServerState = 'Trying' | 'Proceeding' | 'Completed' | 'Terminated';
@@ -11,15 +11,17 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
   readonly kind = 'nist' as const;
   private last: SipResponse | undefined;
   private readonly reliable: boolean;
+  readonly received: ReceivedContext;
 
   constructor(
     id: string,
     ctx: TransactionContext,
     readonly request: SipRequest,
-    readonly received: ReceivedContext,
+    received: ReceivedContext,
     readonly responseDestination: Destination,
   ) {
     super(id, ctx, 'Trying');
+    this.received = arrivalOf(received);
     this.reliable = isReliable(responseDestination.transport);
   }
 
@@ -45,6 +47,9 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     // "When the server transaction enters the 'Completed' state, it MUST set Timer J to fire
     // in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
     this.lingerThenTerminate('Completed', this.reliable ? 0 : timeout64(this.ctx.timers));
+    // Kept for 64·T1 to answer retransmissions, read by nothing else: no typed views.
+    this.request.compact();
+    response.compact();
     return true;
   }
 

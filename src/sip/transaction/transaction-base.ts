@@ -1,9 +1,22 @@
 /** What the four transaction state machines share: timers on the injected Clock, sending, termination. */
 import type { Clock, TimerHandle } from '../../lib/index.js';
 import type { SipMessage } from '../message/index.js';
-import type { Destination, SendResult, SipTransport, TransportError } from '../transport/index.js';
+import type { Destination, ReceivedContext, SendResult, SipTransport, TransportError } from '../transport/index.js';
 import type { TimerValues } from './timers.js';
 import type { TransactionUser } from './transaction-user.js';
+
+/**
+ * The arrival context alone, without the message: a server transaction keeps it for its
+ * whole life, and the received object also holds the parsed message.
+ */
+export function arrivalOf(rx: ReceivedContext): ReceivedContext {
+  return {
+    source: rx.source,
+    local: rx.local,
+    receivedAt: rx.receivedAt,
+    ...(rx.connectionId === undefined ? {} : { connectionId: rx.connectionId }),
+  };
+}
 
 /** What the TransactionLayer gives each transaction. */
 export interface TransactionContext {

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { answerChallenge } from '../../../src/auth/index.js';
+import { obtainFullGc } from '../../../src/lib/index.js';
+import { Router } from '../../../src/proxy/index.js';
 import { createResponse } from '../../../src/sip/message/index.js';
 import { ALICE, BOB_NAT, PROXY, inDialog, setup } from './proxy-harness.js';
 
@@ -61,6 +63,32 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     await s.bob.t.send(createResponse(bye, 200), PROXY);
     await s.flush();
     assert.equal(s.alice.responses(200).filter((r) => r.cseq.method === 'BYE').length, 1);
+  });
+
+  it('once the call is answered, a retransmitted 2xx still reaches the caller, and the lingering client transaction no longer holds the call\'s proxy state', async () => {
+    // The routing hook's request view lives in the proxy's per-call state: once nothing holds
+    // that state, a collection frees the view.
+    let view: WeakRef<object> | undefined;
+    const router = new Router({ rules: [], trunks: [], hooks: { onRequest: (req) => ((view ??= new WeakRef(req)), { kind: 'location' }) } });
+    const s = await setup({ trusted: true, router });
+    await s.send(ALICE, s.invite());
+    const inv = s.bob.requests('INVITE')[0];
+    assert.ok(inv);
+    const ok = createResponse(inv, 200, { toTag: 'bob1', headers: [['Record-Route', inv.header('record-route')!], ['Contact', '<sip:bob@10.0.0.20:5060>']] });
+    await s.bob.t.send(ok, PROXY);
+    await s.flush();
+    // RFC 6026 Timer M has not fired (the clock is manual): bob's client transaction lingers.
+    await s.bob.t.send(ok, PROXY);
+    await s.flush();
+    const twoHundreds = s.alice.responses(200).filter((r) => r.cseq.method === 'INVITE');
+    assert.equal(twoHundreds.length, 2, 'the retransmission went on to alice');
+    assert.ok(twoHundreds.every((r) => r.vias.length === 1), 'without the proxy\'s Via');
+    const gc = obtainFullGc();
+    assert.ok(gc && view);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    gc();
+    assert.equal(view.deref(), undefined, 'the per-call proxy state was released');
   });
 
   it('404 for an unknown user, 480 for a known one with no binding, 403 for a foreign domain', async () => {
