@@ -1,13 +1,14 @@
 /**
  * Where a request goes next (RFC 3261 §16.6 step 7, §18.1.1, RFC 3263): the URI of the top
  * Route, else the Request-URI; its maddr, transport parameter, scheme and port decide the
- * address. A host name without a port is looked up as SRV first (RFC 3263 §4.2:
- * `_sip._udp`, `_sip._tcp`, `_sips._tcp`), then as A/AAAA. NAPTR is not used: the transport
- * comes from the URI (RFC 3263 §4.1 allows that when the URI says it; otherwise UDP).
+ * address. A host name without a port or transport parameter gets its transport from NAPTR,
+ * else from the first SRV service that exists (RFC 3263 §4.1), then its address from SRV,
+ * else A/AAAA (§4.2). With a transport parameter only that transport's SRV is asked; with a
+ * port only A/AAAA.
  */
-import { lookup, resolveSrv } from 'node:dns/promises';
+import { lookup, resolveNaptr, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { SrvRecord } from 'node:dns';
+import type { NaptrRecord, SrvRecord } from 'node:dns';
 import type { Uri } from '../sip/message/index.js';
 import { type Destination, type TransportKind, defaultPort, isTransportKind } from '../sip/transport/index.js';
 
@@ -19,6 +20,8 @@ export interface NextHopResolver {
   address(name: string): Promise<string>;
   /** SRV records of `name` (rejects when there are none). */
   srv(name: string): Promise<SrvRecord[]>;
+  /** NAPTR records of `name` (rejects when there are none). */
+  naptr(name: string): Promise<NaptrRecord[]>;
   /** Uniform in [0, 1): picks among SRV records of equal priority by weight. */
   random(): number;
 }
@@ -26,14 +29,19 @@ export interface NextHopResolver {
 const systemResolver: NextHopResolver = {
   address: async (name) => (await lookup(name)).address,
   srv: (name) => resolveSrv(name),
+  naptr: (name) => resolveNaptr(name),
   random: Math.random,
 };
+
+/** An SRV target with the transport it serves. */
+type Located = { transport: TransportKind; name: string; port: number };
 
 export async function resolveNextHop(uri: Uri, dns: NextHopResolver = systemResolver): Promise<NextHop> {
   if (uri.kind !== 'sip') return { ok: false, status: 416, reason: 'Unsupported URI Scheme' };
   const param = uri.transport;
+  const sips = uri.scheme === 'sips';
   let transport: TransportKind;
-  if (uri.scheme === 'sips') transport = param === 'ws' || param === 'wss' ? 'wss' : 'tls';
+  if (sips) transport = param === 'ws' || param === 'wss' ? 'wss' : 'tls';
   else transport = param !== undefined && isTransportKind(param) ? param : 'udp';
   const port = uri.port ?? defaultPort(transport);
   const maddr = uri.param('maddr');
@@ -44,9 +52,16 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = systemReso
     // RFC 3263 §4.2: "If the TARGET was not a numeric IP address, but a port is present in
     // the URI, the client performs an A or AAAA record lookup"; without a port, SRV first.
     if (uri.port === undefined && !hasMaddr) {
-      const srv = await srvTarget(name, transport, dns);
-      if (srv !== undefined) return { ok: true, destination: { transport, host: await dns.address(srv.name), port: srv.port } };
+      // §4.1: "If the URI specifies a transport protocol in the transport parameter, that
+      // transport protocol SHOULD be used"; otherwise NAPTR, then SRV, pick it.
+      const found = param === undefined ? await locateTransport(name, sips, dns) : await srvOfTransport(name, transport, dns);
+      if (found !== undefined) {
+        return { ok: true, destination: { transport: found.transport, host: await dns.address(found.name), port: found.port } };
+      }
     }
+    // The URI's transport; without one §4.1: "If no SRV records are found, the client SHOULD
+    // use TCP for a SIPS URI, and UDP for a SIP URI" (TCP carrying TLS: our `tls`), at the
+    // default port of the transport (§4.2).
     return { ok: true, destination: { transport, host: await dns.address(name), port } };
   } catch {
     // §16.7 / RFC 3263: an unresolvable next hop is a 503 from the proxy's point of view.
@@ -54,13 +69,95 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = systemReso
   }
 }
 
+/**
+ * SRV service of a transport. RFC 3263 §4.2: "the client performs an SRV query for that
+ * specific transport, using the service identifier "_sips" for SIPS URIs. For a SIP URI, if
+ * the client wishes to use TLS, it also uses the service identifier "_sips"".
+ */
+const SRV_SERVICE: Partial<Record<TransportKind, string>> = { udp: '_sip._udp', tcp: '_sip._tcp', tls: '_sips._tcp' };
+
+/** The SRV target for a transport named in the URI (WebSocket has no SRV service). */
+async function srvOfTransport(name: string, transport: TransportKind, dns: NextHopResolver): Promise<Located | undefined> {
+  const service = SRV_SERVICE[transport];
+  if (service === undefined) return undefined;
+  const target = await srvTarget(`${service}.${name}`, dns);
+  return target === undefined ? undefined : { transport, ...target };
+}
+
+/** NAPTR services RFC 3263 §4.1 defines for the transports we have (§9 / IANA table). */
+const NAPTR_SERVICES = new Map<string, TransportKind>([
+  ['SIP+D2U', 'udp'],
+  ['SIP+D2T', 'tcp'],
+  ['SIPS+D2T', 'tls'],
+]);
+
+/**
+ * The order of the SRV queries when there is no usable NAPTR record. RFC 3263 §4.1: "If no
+ * NAPTR records are found, the client constructs SRV queries for those transport protocols it
+ * supports, and does a query for each. Queries are done using the service identifier "_sip"
+ * for SIP URIs and "_sips" for SIPS URIs. A particular transport is supported if the query is
+ * successful. The client MAY use any transport protocol it desires which is supported by the
+ * server." The choice is ours: UDP, then TCP, then TLS, stopping at the first that exists. UDP
+ * first keeps what a server publishing `_sip._udp` got before and matches the §4.1 default
+ * ("UDP for a SIP URI"); TLS last because a SIP URI does not ask for it — as with NAPTR,
+ * where "a client resolving a SIP URI SHOULD retain records with "SIPS" as the protocol, if
+ * the client supports TLS", it is used only when neither `_sip._udp` nor `_sip._tcp` exists.
+ * A SIPS URI asks only `_sips._tcp`.
+ */
+const SIP_SRV_ORDER: readonly TransportKind[] = ['udp', 'tcp', 'tls'];
+const SIPS_SRV_ORDER: readonly TransportKind[] = ['tls'];
+
+/** RFC 3263 §4.1 transport selection for a name without transport parameter or port. */
+async function locateTransport(name: string, sips: boolean, dns: NextHopResolver): Promise<Located | undefined> {
+  const tried = new Set<string>();
+  for (const { transport, replacement } of await naptrServices(name, sips, dns)) {
+    tried.add(replacement);
+    const target = await srvTarget(replacement, dns);
+    if (target !== undefined) return { transport, ...target };
+  }
+  // No usable NAPTR record, or none whose SRV name resolves (Kamailio does the same):
+  // the constructed SRV queries, each name once.
+  for (const transport of sips ? SIPS_SRV_ORDER : SIP_SRV_ORDER) {
+    const srvName = `${SRV_SERVICE[transport]}.${name}`;
+    if (tried.has(srvName)) continue;
+    const target = await srvTarget(srvName, dns);
+    if (target !== undefined) return { transport, ...target };
+  }
+  return undefined;
+}
+
+/** The NAPTR records of `name` that RFC 3263 §4.1 lets us use, most preferred first. */
+async function naptrServices(name: string, sips: boolean, dns: NextHopResolver): Promise<{ transport: TransportKind; replacement: string }[]> {
+  let records: NaptrRecord[];
+  try {
+    records = await dns.naptr(name);
+  } catch {
+    return []; // none, or a resolver failure (timeout, SERVFAIL): go on as without NAPTR
+  }
+  const usable: { transport: TransportKind; replacement: string; order: number; preference: number }[] = [];
+  for (const r of records) {
+    const transport = NAPTR_SERVICES.get(r.service.toUpperCase());
+    // §4.1: "a client resolving a SIPS URI MUST discard any services that do not contain
+    // "SIPS" as the protocol in the service field"; "a client MUST discard any service fields
+    // that identify a resolution service whose value is not "D2X", for values of X that
+    // indicate transport protocols supported by the client".
+    if (transport === undefined || (sips && transport !== 'tls')) continue;
+    // §4.1: the record "will contain an empty regular expression and a replacement value,
+    // which is the SRV record for that particular transport protocol"; flag "s" (RFC 3403
+    // §4.1) says the next lookup is SRV. Anything else is not a SIP server record.
+    const replacement = r.replacement.replace(/\.$/, '');
+    if (r.flags.toLowerCase() !== 's' || r.regexp !== '' || replacement === '') continue;
+    usable.push({ transport, replacement, order: r.order, preference: r.preference });
+  }
+  // RFC 3403 §4.1: lowest order first, and within an order the lowest preference.
+  return usable.sort((a, b) => a.order - b.order || a.preference - b.preference);
+}
+
 /** RFC 2782 selection: lowest priority, then weighted random among equals. */
-async function srvTarget(name: string, transport: TransportKind, dns: NextHopResolver): Promise<{ name: string; port: number } | undefined> {
-  if (transport === 'ws' || transport === 'wss') return undefined;
-  const service = transport === 'tls' ? '_sips._tcp' : transport === 'tcp' ? '_sip._tcp' : '_sip._udp';
+async function srvTarget(srvName: string, dns: NextHopResolver): Promise<{ name: string; port: number } | undefined> {
   let records;
   try {
-    records = await dns.srv(`${service}.${name}`);
+    records = await dns.srv(srvName);
   } catch {
     return undefined; // no SRV: fall back to A/AAAA (RFC 3263 §4.2)
   }

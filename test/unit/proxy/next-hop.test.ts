@@ -1,12 +1,20 @@
 /** RFC 3263 next-hop resolution (RFC 3261 §16.6 step 7) against a fake resolver: no real DNS. */
 import assert from 'node:assert/strict';
-import type { SrvRecord } from 'node:dns';
+import type { NaptrRecord, SrvRecord } from 'node:dns';
 import { describe, it } from 'node:test';
 import { type NextHopResolver, resolveNextHop } from '../../../src/proxy/index.js';
 import { type Uri, parseUri } from '../../../src/sip/message/index.js';
 
-/** A resolver answering from tables and recording every query. */
-function fakeDns(a: Record<string, string>, srv: Record<string, SrvRecord[]> = {}, random = 0): NextHopResolver & { queries: string[] } {
+/**
+ * A resolver answering from tables and recording every query. A NAPTR entry that is an Error
+ * is a resolver failure (SERVFAIL, timeout): the query rejects with it.
+ */
+function fakeDns(
+  a: Record<string, string>,
+  srv: Record<string, SrvRecord[]> = {},
+  random = 0,
+  naptr: Record<string, NaptrRecord[] | Error> = {},
+): NextHopResolver & { queries: string[] } {
   const queries: string[] = [];
   return {
     queries,
@@ -22,6 +30,13 @@ function fakeDns(a: Record<string, string>, srv: Record<string, SrvRecord[]> = {
       if (v === undefined) throw new Error(`ENODATA ${name}`);
       return v;
     },
+    naptr: async (name) => {
+      queries.push(`NAPTR ${name}`);
+      const v = naptr[name];
+      if (v === undefined) throw new Error(`ENODATA ${name}`);
+      if (v instanceof Error) throw v;
+      return v;
+    },
     random: () => random,
   };
 }
@@ -33,6 +48,14 @@ const uri = (text: string): Uri => {
 };
 
 const rec = (name: string, port: number, priority: number, weight: number): SrvRecord => ({ name, port, priority, weight });
+const naptr = (order: number, preference: number, flags: string, service: string, replacement: string, regexp = ''): NaptrRecord => ({
+  order,
+  preference,
+  flags,
+  service,
+  regexp,
+  replacement,
+});
 
 describe('resolveNextHop (RFC 3263)', () => {
   it('uses a numeric host as it is, with the default port of the transport', async () => {
@@ -61,7 +84,8 @@ describe('resolveNextHop (RFC 3263)', () => {
     assert.deepEqual(await resolveNextHop(uri('sip:bob@example.com:5090'), dns), { ok: true, destination: { transport: 'udp', host: '198.51.100.7', port: 5090 } });
     assert.deepEqual(dns.queries, ['A example.com']);
     assert.deepEqual(await resolveNextHop(uri('sip:bob@example.com'), dns), { ok: true, destination: { transport: 'udp', host: '198.51.100.7', port: 5060 } });
-    assert.deepEqual(dns.queries.slice(1), ['SRV _sip._udp.example.com', 'A example.com']);
+    // Without a port: NAPTR, then the SRV services (RFC 3263 §4.1), then A/AAAA.
+    assert.deepEqual(dns.queries.slice(1), ['NAPTR example.com', 'SRV _sip._udp.example.com', 'SRV _sip._tcp.example.com', 'SRV _sips._tcp.example.com', 'A example.com']);
   });
 
   it('picks the lowest SRV priority, and among equals by weight (RFC 2782)', async () => {
@@ -88,5 +112,115 @@ describe('resolveNextHop (RFC 3263)', () => {
     assert.deepEqual(dns.queries, ['A ws.example.com']);
     assert.deepEqual(await resolveNextHop(uri('sip:bob@nowhere.invalid'), dns), { ok: false, status: 503, reason: 'Next Hop Unresolvable' });
     assert.deepEqual(await resolveNextHop(uri('tel:+15551234567'), dns), { ok: false, status: 416, reason: 'Unsupported URI Scheme' });
+  });
+
+  // A carrier domain with NAPTR records for every transport; each SRV name has its own port.
+  const carrierSrv = {
+    '_sip._udp.carrier.example': [rec('sbc.carrier.example', 5071, 10, 1)],
+    '_sip._tcp.carrier.example': [rec('sbc.carrier.example', 5072, 10, 1)],
+    '_sips._tcp.carrier.example': [rec('sbc.carrier.example', 5073, 10, 1)],
+  };
+  const carrierA = { 'sbc.carrier.example': '203.0.113.5', 'carrier.example': '203.0.113.9' };
+  const to = (transport: string, port: number, host = '203.0.113.5') => ({ ok: true, destination: { transport, host, port } });
+
+  it('NAPTR picks the transport of the lowest order, then the lowest preference (RFC 3263 §4.1)', async () => {
+    const records = [
+      naptr(10, 20, 's', 'SIPS+D2T', '_sips._tcp.carrier.example'),
+      naptr(20, 5, 's', 'SIP+D2U', '_sip._udp.carrier.example'),
+      naptr(10, 10, 's', 'SIP+D2T', '_sip._tcp.carrier.example'),
+    ];
+    const dns = fakeDns(carrierA, carrierSrv, 0, { 'carrier.example': records });
+    assert.deepEqual(await resolveNextHop(uri('sip:+15551234567@carrier.example'), dns), to('tcp', 5072));
+    assert.deepEqual(dns.queries, ['NAPTR carrier.example', 'SRV _sip._tcp.carrier.example', 'A sbc.carrier.example']);
+  });
+
+  it('a SIPS URI uses only SIPS+D2T NAPTR records', async () => {
+    const records = [naptr(10, 10, 's', 'SIP+D2U', '_sip._udp.carrier.example'), naptr(10, 20, 's', 'SIP+D2T', '_sip._tcp.carrier.example'), naptr(30, 10, 's', 'SIPS+D2T', '_sips._tcp.carrier.example')];
+    const dns = fakeDns(carrierA, carrierSrv, 0, { 'carrier.example': records });
+    assert.deepEqual(await resolveNextHop(uri('sips:bob@carrier.example'), dns), to('tls', 5073));
+    assert.deepEqual(dns.queries, ['NAPTR carrier.example', 'SRV _sips._tcp.carrier.example', 'A sbc.carrier.example']);
+    // Only SIP+D2U/SIP+D2T published: a SIPS URI never takes them; `_sips._tcp` missing too, so
+    // A/AAAA of the domain with TLS on 5061.
+    const plain = fakeDns(carrierA, { '_sip._udp.carrier.example': carrierSrv['_sip._udp.carrier.example'], '_sip._tcp.carrier.example': carrierSrv['_sip._tcp.carrier.example'] }, 0, {
+      'carrier.example': records.slice(0, 2),
+    });
+    assert.deepEqual(await resolveNextHop(uri('sips:bob@carrier.example'), plain), to('tls', 5061, '203.0.113.9'));
+    assert.deepEqual(plain.queries, ['NAPTR carrier.example', 'SRV _sips._tcp.carrier.example', 'A carrier.example']);
+  });
+
+  it('ignores NAPTR records whose flags are not "s", that carry a regexp, or name an unknown service', async () => {
+    const records = [
+      naptr(1, 10, 'a', 'SIP+D2U', 'flag-a.carrier.example'),
+      naptr(2, 10, 'u', 'SIP+D2U', '', '!^.*$!sip:info@carrier.example!'),
+      naptr(3, 10, 's', 'SIP+D2U', 'with-regexp.carrier.example', '!^.*$!_sip._udp.carrier.example!'),
+      naptr(4, 10, 's', 'SIP+D2S', '_sip._sctp.carrier.example'),
+      naptr(5, 10, 's', 'E2U+sip', 'enum.carrier.example'),
+      naptr(6, 10, '', 'SIP+D2U', 'no-flag.carrier.example'),
+      naptr(9, 10, 'S', 'sip+d2t', '_sip._tcp.carrier.example'), // flags and service are case-insensitive
+    ];
+    // Every ignored record points at an SRV name that would resolve, to a port of its own.
+    const srv: Record<string, SrvRecord[]> = { ...carrierSrv };
+    for (const [i, r] of records.entries()) {
+      if (r.replacement !== '' && srv[r.replacement] === undefined) srv[r.replacement] = [rec('sbc.carrier.example', 6000 + i, 10, 1)];
+    }
+    const dns = fakeDns(carrierA, srv, 0, { 'carrier.example': records });
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), dns), to('tcp', 5072));
+    assert.deepEqual(dns.queries, ['NAPTR carrier.example', 'SRV _sip._tcp.carrier.example', 'A sbc.carrier.example']);
+  });
+
+  it('a NAPTR record whose SRV name does not resolve gives way to the next one, then to the SRV services', async () => {
+    const records = [naptr(10, 10, 's', 'SIP+D2T', '_sip._tcp.carrier.example'), naptr(20, 10, 's', 'SIP+D2U', '_sip._udp.carrier.example')];
+    const { '_sip._tcp.carrier.example': _tcp, ...noTcp } = carrierSrv;
+    const dns = fakeDns(carrierA, noTcp, 0, { 'carrier.example': records });
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), dns), to('udp', 5071));
+    assert.deepEqual(dns.queries, ['NAPTR carrier.example', 'SRV _sip._tcp.carrier.example', 'SRV _sip._udp.carrier.example', 'A sbc.carrier.example']);
+    // No NAPTR target resolves: the SRV services not asked yet, in their order.
+    const onlyTls = fakeDns(carrierA, { '_sips._tcp.carrier.example': carrierSrv['_sips._tcp.carrier.example'] }, 0, { 'carrier.example': records });
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), onlyTls), to('tls', 5073));
+    assert.deepEqual(onlyTls.queries, ['NAPTR carrier.example', 'SRV _sip._tcp.carrier.example', 'SRV _sip._udp.carrier.example', 'SRV _sips._tcp.carrier.example', 'A sbc.carrier.example']);
+  });
+
+  it('without NAPTR asks SRV _sip._udp, _sip._tcp, _sips._tcp in that order and takes the first that exists', async () => {
+    const only = (name: keyof typeof carrierSrv) => fakeDns(carrierA, { [name]: carrierSrv[name] });
+    const tcp = only('_sip._tcp.carrier.example');
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), tcp), to('tcp', 5072));
+    assert.deepEqual(tcp.queries, ['NAPTR carrier.example', 'SRV _sip._udp.carrier.example', 'SRV _sip._tcp.carrier.example', 'A sbc.carrier.example']);
+    // A SIP URI goes to TLS only when `_sips._tcp` is the one service published.
+    const tls = only('_sips._tcp.carrier.example');
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), tls), to('tls', 5073));
+    assert.deepEqual(tls.queries, ['NAPTR carrier.example', 'SRV _sip._udp.carrier.example', 'SRV _sip._tcp.carrier.example', 'SRV _sips._tcp.carrier.example', 'A sbc.carrier.example']);
+    const all = fakeDns(carrierA, carrierSrv);
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), all), to('udp', 5071));
+    assert.deepEqual(await resolveNextHop(uri('sips:carrier.example'), all), to('tls', 5073));
+    assert.deepEqual(all.queries, ['NAPTR carrier.example', 'SRV _sip._udp.carrier.example', 'A sbc.carrier.example', 'NAPTR carrier.example', 'SRV _sips._tcp.carrier.example', 'A sbc.carrier.example']);
+  });
+
+  it('a NAPTR query failing with a resolver error falls back to SRV, then A/AAAA', async () => {
+    const servfail = Object.assign(new Error('queryNaptr ESERVFAIL carrier.example'), { code: 'ESERVFAIL' });
+    const timeout = Object.assign(new Error('queryNaptr ETIMEOUT carrier.example'), { code: 'ETIMEOUT' });
+    const srvTcp = { '_sip._tcp.carrier.example': carrierSrv['_sip._tcp.carrier.example'] };
+    const withSrv = fakeDns(carrierA, srvTcp, 0, { 'carrier.example': servfail });
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), withSrv), to('tcp', 5072));
+    assert.deepEqual(withSrv.queries, ['NAPTR carrier.example', 'SRV _sip._udp.carrier.example', 'SRV _sip._tcp.carrier.example', 'A sbc.carrier.example']);
+    const noSrv = fakeDns(carrierA, {}, 0, { 'carrier.example': timeout });
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example'), noSrv), to('udp', 5060, '203.0.113.9'));
+    assert.deepEqual(noSrv.queries.at(-1), 'A carrier.example');
+    const nowhere = fakeDns({}, {}, 0, { 'nowhere.example': timeout });
+    assert.deepEqual(await resolveNextHop(uri('sip:nowhere.example'), nowhere), { ok: false, status: 503, reason: 'Next Hop Unresolvable' });
+  });
+
+  it('a transport parameter, a port or maddr means no NAPTR query', async () => {
+    const records = [naptr(10, 10, 's', 'SIP+D2T', '_sip._tcp.carrier.example')];
+    const dns = fakeDns(carrierA, carrierSrv, 0, { 'carrier.example': records });
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example;transport=udp'), dns), to('udp', 5071));
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example;transport=TLS'), dns), to('tls', 5073));
+    assert.deepEqual(await resolveNextHop(uri('sips:carrier.example;transport=tcp'), dns), to('tls', 5073));
+    assert.deepEqual(await resolveNextHop(uri('sip:carrier.example:5070'), dns), to('udp', 5070, '203.0.113.9'));
+    assert.deepEqual(await resolveNextHop(uri('sip:x@other.example;maddr=carrier.example'), dns), to('udp', 5060, '203.0.113.9'));
+    assert.deepEqual(
+      dns.queries.filter((q) => !q.startsWith('A ')),
+      ['SRV _sip._udp.carrier.example', 'SRV _sips._tcp.carrier.example', 'SRV _sips._tcp.carrier.example'],
+      'no NAPTR query',
+    );
   });
 });
