@@ -1,6 +1,7 @@
 /**
  * The global overload guard: while the server is saturated — the event loop lags more than
- * `maxDelayMs`, or more than `maxInFlight` requests wait for their final response — new
+ * `maxDelayMs`, or more than `maxInFlight` requests are still being processed here (a request
+ * forwarded and ringing downstream is not load on this server) — new
  * initial requests are answered 503 with Retry-After (RFC 3261 §21.5.4) so calls already in
  * progress keep working. In-dialog requests (To tag), ACK, CANCEL and BYE always pass.
  * The state is sampled every `sampleMs` (hysteresis: it clears below half the limits).
@@ -17,6 +18,7 @@ export interface OverloadDetectorOptions {
   readonly maxInFlight: number;
   /** The event-loop delay over the last sample period, ms (the reader resets its window). */
   readonly readDelayMs: () => number;
+  /** Requests still being processed here (Endpoint.inProcess). */
   readonly inFlight: () => number;
   readonly onChange?: (overloaded: boolean, reason: string) => void;
 }

@@ -134,7 +134,7 @@ export function createSecurity(config: Config, logger: Logger, clock: Clock = sy
       maxDelayMs: s.overload.maxEventLoopDelay,
       maxInFlight: s.overload.maxInFlight,
       readDelayMs: delay.read,
-      inFlight: () => endpoint.inFlight,
+      inFlight: () => endpoint.inProcess,
       onChange: (on, reason) => report({ kind: 'overload', reason: `${on ? 'overloaded' : 'recovered'}: ${reason}` }),
     });
     detector.start();

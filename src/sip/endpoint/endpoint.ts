@@ -69,6 +69,8 @@ export class Endpoint implements TransactionUser {
   /** A module (the proxy) takes any method: no 501/405 for unknown methods. */
   private takesAnyMethod = false;
   private statelessSeq = 0;
+  /** Requests whose module pipeline has not finished (see `inProcess`). */
+  private processing = 0;
 
   constructor(private readonly options: EndpointOptions) {
     this.serverName = options.serverName ?? 'Switchboard';
@@ -127,6 +129,16 @@ export class Endpoint implements TransactionUser {
   /** Requests received and not yet finally answered. */
   get inFlight(): number {
     return this.unanswered.size;
+  }
+
+  /**
+   * Requests still being worked on here: their module pipeline has not finished (a REGISTER
+   * waiting for the location store, an INVITE for its targets or media). A request the proxy
+   * has forwarded is in flight until the callee answers, but no longer in process: a phone
+   * ringing for half a minute is not load on this server. The overload guard counts these.
+   */
+  get inProcess(): number {
+    return this.processing;
   }
 
   /**
@@ -251,11 +263,14 @@ export class Endpoint implements TransactionUser {
   // --- pipeline ---------------------------------------------------------------------
 
   private dispatch(incoming: IncomingRequest, fallback?: (r: IncomingRequest) => void): void {
+    this.processing++;
     void this.runPipeline((m) => m.onRequest?.(incoming) ?? false).then(
       (handled) => {
+        this.processing--;
         if (!handled) (fallback ?? ((r) => this.unhandled(r)))(incoming);
       },
       (err: unknown) => {
+        this.processing--;
         this.log.error({ err, ...sipLogFields(incoming.request) }, 'module failed on a request');
         if (!incoming.answered && incoming.request.method !== 'ACK') incoming.respond(500);
       },

@@ -3,17 +3,18 @@
  * component's modules (createSecurity) ahead of the registrar and the proxy in a real SIP
  * core on 127.0.0.1, a caller on 127.0.0.2 (proxy.trusted) and a callee on 127.0.0.3 (a
  * forward route). createSecurity offers no seam for the detector's inputs (it builds its own
- * EventLoopDelay and reads endpoint.inFlight); it does take a Clock, so the one-second sample
+ * EventLoopDelay and reads endpoint.inProcess); it does take a Clock, so the one-second sample
  * is driven by a ManualClock, the event-loop criterion is off (max_event_loop_delay: 0) and
- * the in-flight criterion is fed for real: INVITEs held ringing at the callee are requests
- * without a final response.
+ * the in-process criterion is fed for real: a routing hook holds INVITEs for user `slow`
+ * until the test releases them, so they are requests still being processed here. INVITEs
+ * ringing at the callee are not: they must never make the server "overloaded".
  *
  * While overloaded a new INVITE (no To tag) gets 503 with Retry-After and never reaches the
  * callee, while a re-INVITE and the BYE of a call established before are still proxied; once
  * the load is gone the guard clears and new calls go through again.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -56,6 +57,7 @@ test('overloaded: a new INVITE gets 503 + Retry-After, a call established before
     'location: { backend: memory }',
     'proxy: { trusted: [127.0.0.2/32] }',
     'routing:',
+    `  hooks: ${join(dir, 'hooks.mjs')}`,
     '  routes:',
     `    - { name: callee, match: { methods: [INVITE] }, action: { forward: 'sip:uas@127.0.0.3:${callee.local.port}' } }`,
     'security:',
@@ -63,6 +65,13 @@ test('overloaded: a new INVITE gets 503 + Retry-After, a call established before
     '  flood: { enabled: false }',
     '',
   ].join('\n');
+  // A hook that keeps INVITEs for `slow` in process until the test opens the gate.
+  const gate = { open: (): void => {} };
+  (globalThis as { sbOverloadGate?: Promise<void> }).sbOverloadGate = new Promise<void>((resolve) => (gate.open = resolve));
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    "export async function onRequest(req) { if (req.ruriUser === 'slow') await globalThis.sbOverloadGate; return undefined; }\n",
+  );
   const loaded = parseConfig(yaml, 'sb.yaml', { cwd: dir, interfaceAddresses: () => [] });
   assert.ok(loaded.ok, JSON.stringify(loaded));
   if (!loaded.ok) return;
@@ -98,7 +107,7 @@ test('overloaded: a new INVITE gets 503 + Retry-After, a call established before
     rmSync(dir, { recursive: true, force: true });
   });
   const server = { host: '127.0.0.1', port: sip.transport.boundAddresses()[0]!.port };
-  const newCall = (): UacCall => new UacCall(caller, { server, ruri: 'sip:callee@127.0.0.1', from: 'sip:caller@127.0.0.1' });
+  const newCall = (user = 'callee'): UacCall => new UacCall(caller, { server, ruri: `sip:${user}@127.0.0.1`, from: 'sip:caller@127.0.0.1' });
   const overloadEvents = () => log.lines.filter((l) => l['securityEvent'] === 'overload').map((l) => String(l['reason']));
 
   // Not overloaded: a call is established through the proxy.
@@ -110,7 +119,7 @@ test('overloaded: a new INVITE gets 503 + Retry-After, a call established before
   securityClock.advance(1000);
   assert.deepEqual(overloadEvents(), [], 'one request in flight at most so far');
 
-  // Load: MAX_IN_FLIGHT + 1 INVITEs ringing, none finally answered.
+  // MAX_IN_FLIGHT + 1 INVITEs ringing at the callee: waiting downstream, not load here.
   const ringing: UacCall[] = [];
   for (let i = 0; i <= MAX_IN_FLIGHT; i++) {
     const c = newCall();
@@ -119,7 +128,21 @@ test('overloaded: a new INVITE gets 503 + Retry-After, a call established before
     assert.equal(r.status, 180);
     ringing.push(c);
   }
-  assert.equal(sip.endpoint().inFlight, MAX_IN_FLIGHT + 1);
+  assert.equal(sip.endpoint().inFlight, MAX_IN_FLIGHT + 1, 'ringing INVITEs are in flight');
+  assert.equal(sip.endpoint().inProcess, 0, 'but no longer in process here');
+  securityClock.advance(1000);
+  assert.deepEqual(overloadEvents(), [], 'calls ringing downstream do not overload the server');
+
+  // Load: MAX_IN_FLIGHT + 1 INVITEs held in process by the routing hook.
+  const held: UacCall[] = [];
+  for (let i = 0; i <= MAX_IN_FLIGHT; i++) {
+    const c = newCall('slow');
+    held.push(c);
+    // The transaction's own 100 Trying (§17.2.1, after 200 ms): the hook still holds it.
+    const r = await c.invite({ until: (m) => m.status === 100 });
+    assert.equal(r.status, 100);
+  }
+  await waitFor(() => sip.endpoint().inProcess === MAX_IN_FLIGHT + 1, 3000, 'the held INVITEs in process');
   securityClock.advance(1000); // the detector's sample
   assert.equal(overloadEvents().length, 1, JSON.stringify(log.lines));
   assert.match(overloadEvents()[0]!, new RegExp(`^overloaded: .*${MAX_IN_FLIGHT + 1} requests in flight \\(limit ${MAX_IN_FLIGHT}\\)`));
@@ -142,6 +165,9 @@ test('overloaded: a new INVITE gets 503 + Retry-After, a call established before
   for (const c of ringing) await uas.answer(callee.requests('INVITE', c.callId)[0]!, 486);
   for (const c of ringing) assert.equal((await c.final()).status, 486);
   hold.clear();
+  // The hook lets the held INVITEs go: they are routed and answered (the route list forwards them).
+  gate.open();
+  for (const c of held) assert.equal((await c.final()).status, 200);
   await waitFor(() => sip.endpoint().inFlight === 0, 3000, 'no request in flight');
 
   // Load gone: the next sample clears the state, and new INVITEs are proxied again.

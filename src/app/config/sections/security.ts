@@ -87,7 +87,7 @@ security:
     ban: true # also ban the address at once
   overload: # new requests get 503 + Retry-After while the server is saturated; calls in progress continue
     max_event_loop_delay: 250 # ms of event-loop lag (90th percentile over a second); 0: off
-    max_in_flight: 10000 # requests waiting for a final response; 0: off
+    max_in_flight: 10000 # requests still being processed here (not those ringing downstream); 0: off
     retry_after: 5 # seconds, in the 503's Retry-After
   acl: [] # per-user source networks; a user listed here registers and calls only from them
   #  - user: alice # name (any domain) or name@domain
