@@ -144,6 +144,19 @@ const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
  * A UDP socket bound on 127.0.0.1 that records every response it receives. Used both for
  * one-off requests and for bulk sends (the PROTOS run), where responses are matched later.
  */
+/** A UDP socket bound on `host` (a loopback address), port chosen by the system; rejects on a bind error. */
+export async function bindUdp4(host: string): Promise<UdpSocket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
+}
+
 export class UdpSipClient {
   readonly responses: ReceivedResponse[] = [];
   private readonly started = Date.now();
@@ -160,14 +173,7 @@ export class UdpSipClient {
   }
 
   static async open(host = '127.0.0.1'): Promise<UdpSipClient> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    const socket = await bindUdp4(host);
     // ENETUNREACH/ICMP errors must not crash the test process.
     socket.on('error', () => undefined);
     // Bulk runs receive bursts of responses: a small buffer would drop some of them in the

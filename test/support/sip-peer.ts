@@ -7,10 +7,10 @@
  * src/sip/message, so it judges the server from outside; only the digest answer comes from
  * the project's client (as in register-client.ts).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { answerChallenge } from '../../src/auth/index.js';
 import { buildRegister } from './register-client.js';
-import { type ReceivedResponse, type Target, newBranch, parseHead, randomToken } from './sip-client.js';
+import { type ReceivedResponse, type Target, bindUdp4, newBranch, parseHead, randomToken } from './sip-client.js';
 
 /** A received SIP message: the response fields of sip-client.ts, or a request's method and URI. */
 export interface PeerMessage {
@@ -85,15 +85,7 @@ export class SipPeer {
 
   /** A UDP socket on `host` (a loopback address), port chosen by the system. */
   static async open(host: string): Promise<SipPeer> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    return new SipPeer(socket);
+    return new SipPeer(await bindUdp4(host));
   }
 
   get local(): Target {

@@ -72,8 +72,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           this.cancelRetransmitTimer();
           this.setStateTimer(timeout64(this.ctx.timers), () => this.terminate());
           this.callbacks.onResponse(res, this, rx);
-          // Kept for Timer M, and never sent again: no typed views.
-          this.request.compact();
+          this.compactKept(this.request);
         } else {
           // §17.1.1.2: "When in either the 'Calling' or 'Proceeding' states, reception of a
           // response with status code from 300-699 MUST cause the client transaction to
@@ -88,7 +87,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           // state, with a value of at least 32 seconds for unreliable transports, and a value
           // of zero seconds for reliable transports."
           if (!this.terminated) this.lingerThenTerminate('Completed', this.reliable ? 0 : this.ctx.timers.timerD);
-          this.request.compact();
+          this.compactKept(this.request);
         }
         return;
       case 'Completed':

@@ -77,7 +77,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       // the 'Accepted' state" and Timer L is set to 64*T1.
       this.enter('Accepted');
       this.setStateTimer(timeout64(this.ctx.timers), () => this.terminate());
-      this.compactKept(response);
+      this.compactKept(this.request, response);
       return true;
     }
     // §17.2.1: "the state machine MUST enter the 'Completed' state, and the response MUST be
@@ -90,15 +90,10 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       this.timerG = this.ctx.timers.t1;
       this.setRetransmitTimer(this.timerG, () => this.onTimerG());
     }
-    this.compactKept(response);
+    this.compactKept(this.request, response);
     return true;
   }
 
-  /** The request and final response stay for 64·T1 (Timer H or L) without typed views. */
-  private compactKept(response: SipResponse): void {
-    this.request.compact();
-    response.compact();
-  }
 
   /** A retransmission of the INVITE (§17.2.3 matched). */
   receiveRetransmission(): void {

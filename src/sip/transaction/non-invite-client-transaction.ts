@@ -70,7 +70,7 @@ export class NonInviteClientTransaction extends TransactionBase<NonInviteClientS
     this.cancelStateTimer();
     this.callbacks.onResponse(res, this, rx);
     if (!this.terminated) this.lingerThenTerminate('Completed', this.reliable ? 0 : this.ctx.timers.t4);
-    this.request.compact();
+    this.compactKept(this.request);
   }
 
   private onTimerE(): void {

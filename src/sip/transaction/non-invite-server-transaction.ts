@@ -47,9 +47,7 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     // "When the server transaction enters the 'Completed' state, it MUST set Timer J to fire
     // in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
     this.lingerThenTerminate('Completed', this.reliable ? 0 : timeout64(this.ctx.timers));
-    // Kept for 64·T1 to answer retransmissions, read by nothing else: no typed views.
-    this.request.compact();
-    response.compact();
+    this.compactKept(this.request, response);
     return true;
   }
 

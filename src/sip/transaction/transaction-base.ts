@@ -96,6 +96,14 @@ export abstract class TransactionBase<S extends string> {
     else this.setStateTimer(ms, () => this.terminate());
   }
 
+  /**
+   * Messages kept through a wait state (Timers D, H, J, K, L, M) only to be sent again, or
+   * not at all: their typed views go (SipMessage.compact), parsed again if anyone reads them.
+   */
+  protected compactKept(...messages: SipMessage[]): void {
+    for (const m of messages) m.compact();
+  }
+
   /** Passes a message to the transport; a failure reaches onSendFailure unless already terminated. */
   protected transmit(message: SipMessage, dest: Destination): void {
     void this.ctx.transport.send(message, dest).then((result: SendResult) => {
