@@ -32,7 +32,7 @@ printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepaliv
 node "$NEW/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
 probe() { # probe LABEL CHECKOUT ROUND
-  node "$2/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/$1-$3.log" 2>&1 &
+  "$2/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/$1-$3.log" 2>&1 &
   SB_PID=$!
   for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
   local line

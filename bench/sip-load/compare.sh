@@ -36,7 +36,7 @@ printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepaliv
 node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
 start_sb() {
-  node "$ROOT/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" \
+  "$ROOT/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" \
     --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/switchboard-$1.log" 2>&1 &
   SB_PID=$!
   for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done

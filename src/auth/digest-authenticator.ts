@@ -21,7 +21,7 @@ export interface DigestAuthenticatorOptions {
   readonly nonceTtlMs?: number;
   /** Offered and accepted algorithms, in challenge order (default SHA-256, MD5). */
   readonly algorithms?: readonly DigestAlgorithm[];
-  /** Bound of the nonce-count replay map (default 100,000 nonces). */
+  /** How many of the latest nonces keep their nonce-counts (default 2^18; older ones answer stale). */
   readonly maxTrackedNonces?: number;
   /** This instance's 6-byte id, embedded in its nonces (random per start by default). */
   readonly instanceId?: Buffer;
@@ -46,7 +46,7 @@ export class DigestAuthenticator {
     this.users = options.users;
     this.clock = options.clock;
     this.nonces = new NonceIssuer(options.secret, options.nonceTtlMs ?? 300_000, options.instanceId);
-    this.counts = new NonceCountTracker(options.maxTrackedNonces ?? 100_000);
+    this.counts = new NonceCountTracker(options.maxTrackedNonces);
     const algorithms = options.algorithms ?? DIGEST_ALGORITHMS;
     if (algorithms.length === 0) throw new Error('at least one digest algorithm is required');
     // RFC 8760 / RFC 7616: one challenge per algorithm, in order of preference with the
@@ -60,7 +60,7 @@ export class DigestAuthenticator {
    * SHA-256 first (RFC 8760). One nonce serves all of them: the client answers one.
    */
   challenge(realm: string, stale = false): string[] {
-    const nonce = this.nonces.issue(realm, this.clock.wallNow());
+    const nonce = this.nonces.issue(realm, this.clock.wallNow(), this.counts.issue());
     // RFC 3261 §22.4 / RFC 7616 §3.3: stale=true tells the client to retry with the new
     // nonce without asking the user for a password again.
     const tail = stale ? ', stale=true' : '';
@@ -171,8 +171,11 @@ export class DigestAuthenticator {
     if (!issued.local) return { kind: 'stale' };
     if (qop !== undefined) {
       const count = parseInt(nc as string, 16);
-      if (!this.counts.isFresh(nonce as string, count, now)) return fail('replay');
-      this.counts.accept(nonce as string, count, issued.expiresAt, now);
+      const seen = this.counts.check(issued.id, count);
+      // So many nonces were issued since this one that its counts are no longer known.
+      if (seen === 'forgotten') return { kind: 'stale' };
+      if (seen === 'replay') return fail('replay');
+      this.counts.accept(issued.id, count);
     }
     // Without qop (RFC 2069 clients) there is no count: the nonce lifetime bounds replays.
     return { kind: 'ok', username: user.username, realm, algorithm };

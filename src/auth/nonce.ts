@@ -1,19 +1,21 @@
 /**
  * Stateless nonces (RFC 7616 §3.3: "the nonce is opaque to the client" and may embed a
  * timestamp and a private key to detect forgeries and limit its lifetime). A nonce is
- * base64url( timestamp(8) | instance(6) | random(6) | HMAC-SHA256(secret, … | realm) ):
+ * base64url( timestamp(8) | instance(6) | id(4) | random(2) | HMAC-SHA256(secret, … | realm) ):
  * any node holding the secret can check it, also after a restart, and it is bound to its
  * realm. `instance` names the running server that issued it: nonce-counts (replay
  * protection) are tracked where a nonce was issued, so one from another instance — a
  * previous run, another node — is answered `stale` and the UA retries with a local one.
+ * `id` is the issuing instance's slot for the nonce's counts (NonceCountTracker).
  */
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pooledRandomBytes } from '../lib/index.js';
 
 const TIME_BYTES = 8;
 const INSTANCE_BYTES = 6;
-/** instance id + per-nonce random; together the former 12 random bytes. */
-const RANDOM_BYTES = INSTANCE_BYTES + 6;
+const ID_BYTES = 4;
+/** instance id + nonce-count id + per-nonce random; together the former 12 random bytes. */
+const RANDOM_BYTES = INSTANCE_BYTES + ID_BYTES + 2;
 const MAC_BYTES = 32;
 const NONCE_BYTES = TIME_BYTES + RANDOM_BYTES + MAC_BYTES;
 /** base64url length of NONCE_BYTES (no padding). */
@@ -22,10 +24,10 @@ const NONCE_CHARS = Math.ceil((NONCE_BYTES * 8) / 6);
 export type NonceCheck =
   /**
    * Made with our secret for this realm; `issuedAt` is wall-clock ms. `local` is true when
-   * this very instance issued it (so its nonce-counts are known here).
+   * this very instance issued it (so its nonce-counts are known here, under `id`).
    */
-  | { readonly kind: 'valid'; readonly issuedAt: number; readonly expiresAt: number; readonly local: boolean }
-  | { readonly kind: 'expired'; readonly issuedAt: number; readonly expiresAt: number; readonly local: boolean }
+  | { readonly kind: 'valid'; readonly issuedAt: number; readonly expiresAt: number; readonly local: boolean; readonly id: number }
+  | { readonly kind: 'expired'; readonly issuedAt: number; readonly expiresAt: number; readonly local: boolean; readonly id: number }
   /** Not one of ours (bad MAC, bad encoding) or made for another realm. */
   | { readonly kind: 'bad' };
 
@@ -53,12 +55,13 @@ export class NonceIssuer {
     this.instance = Buffer.from(instance);
   }
 
-  /** A fresh nonce for `realm`, issued at wall-clock `now` (ms). */
-  issue(realm: string, now: number): string {
+  /** A fresh nonce for `realm`, issued at wall-clock `now` (ms), carrying nonce-count slot `id` (uint32). */
+  issue(realm: string, now: number, id = 0): string {
     const buf = Buffer.allocUnsafe(NONCE_BYTES);
     buf.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now))), 0);
     this.instance.copy(buf, TIME_BYTES);
-    pooledRandomBytes(RANDOM_BYTES - INSTANCE_BYTES).copy(buf, TIME_BYTES + INSTANCE_BYTES);
+    buf.writeUInt32BE(id >>> 0, TIME_BYTES + INSTANCE_BYTES);
+    pooledRandomBytes(RANDOM_BYTES - INSTANCE_BYTES - ID_BYTES).copy(buf, TIME_BYTES + INSTANCE_BYTES + ID_BYTES);
     this.mac(buf.subarray(0, TIME_BYTES + RANDOM_BYTES), realm).copy(buf, TIME_BYTES + RANDOM_BYTES);
     return buf.toString('base64url');
   }
@@ -75,7 +78,8 @@ export class NonceIssuer {
     const issuedAt = Number(buf.readBigUInt64BE(0));
     const expiresAt = issuedAt + this.ttlMs;
     const local = buf.subarray(TIME_BYTES, TIME_BYTES + INSTANCE_BYTES).equals(this.instance);
-    return { kind: now > expiresAt ? 'expired' : 'valid', issuedAt, expiresAt, local };
+    const id = buf.readUInt32BE(TIME_BYTES + INSTANCE_BYTES);
+    return { kind: now > expiresAt ? 'expired' : 'valid', issuedAt, expiresAt, local, id };
   }
 
   /**

@@ -104,12 +104,13 @@ export class SqliteLocationStore implements LocationStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Performance (bench/location.bench.ts): a checkpoint (copying WAL pages into the file,
-      // with an fsync) every 4000 pages instead of 1000, and up to 8 MiB of page cache for
-      // this connection, instead of 2 MiB, so hot AORs are not re-read from the OS. 32 MiB
-      // cost 26 MiB more resident memory with 100,000 registered users (bench/sip-load
-      // `fill`) for no CPU difference under 1,500 REGISTER/s (bench/sip-load/ab-probe.sh).
+      // with an fsync) every 4000 pages instead of 1000, and up to 4 MiB of page cache for
+      // this connection, instead of 2 MiB, so the B-tree's inner pages and hot AORs are not
+      // re-read from the OS. Every MiB of it is resident once 100,000 users registered
+      // (bench/sip-load `fill`); 32 MiB cost 26 MiB more for no CPU difference under
+      // 1,500 REGISTER/s, and 4 MiB instead of 8 none at 2,000/s (bench/sip-load/ab-probe.sh).
       this.db.pragma('wal_autocheckpoint = 4000');
-      this.db.pragma('cache_size = -8192');
+      this.db.pragma('cache_size = -4096');
       this.db.exec(SCHEMA);
       this.select = this.db.prepare<[string], string>('SELECT bindings FROM location_bindings WHERE aor = ?').pluck();
       this.upsert = this.db.prepare(

@@ -119,6 +119,20 @@ describe('DigestAuthenticator.verify', () => {
     assert.equal(auth.verify(request([['Authorization', answer(challenge, 'alice', 'wonderland', { nc: 6 })]]), REALM, 'www').kind, 'ok');
   });
 
+  it('answers stale for a nonce whose counts were forgotten (maxTrackedNonces newer ones issued), never ok', () => {
+    const { auth } = setup({ maxTrackedNonces: 4 });
+    const [old] = auth.challenge(REALM);
+    assert.equal(auth.verify(request([['Authorization', answer(old, 'alice', 'wonderland', { nc: 1 })]]), REALM, 'www').kind, 'ok');
+    for (let i = 0; i < 4; i++) auth.challenge(REALM);
+    // Its count is no longer known: neither the captured nc=1 nor a new nc is accepted.
+    assert.deepEqual(auth.verify(request([['Authorization', answer(old, 'alice', 'wonderland', { nc: 1 })]]), REALM, 'www'), { kind: 'stale' });
+    assert.deepEqual(auth.verify(request([['Authorization', answer(old, 'alice', 'wonderland', { nc: 2 })]]), REALM, 'www'), { kind: 'stale' });
+    // A wrong password on it is still a plain failure, as with any other nonce.
+    assert.equal(auth.verify(request([['Authorization', answer(old, 'alice', 'nope', { nc: 2 })]]), REALM, 'www').kind, 'failed');
+    const [fresh] = auth.challenge(REALM);
+    assert.equal(auth.verify(request([['Authorization', answer(fresh, 'alice', 'wonderland', { nc: 1 })]]), REALM, 'www').kind, 'ok');
+  });
+
   it('accepts nc=00000001 on every fresh nonce (as SIPp sends it)', () => {
     const { auth } = setup();
     for (let i = 0; i < 5; i++) {

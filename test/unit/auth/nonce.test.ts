@@ -10,10 +10,10 @@ describe('NonceIssuer', () => {
   const T0 = Date.UTC(2026, 0, 1);
 
   it('checks its own nonces: valid within the TTL, expired after, bound to the realm', () => {
-    const n = issuer.issue('example.com', T0);
+    const n = issuer.issue('example.com', T0, 0xdeadbeef);
     assert.match(n, /^[A-Za-z0-9_-]{70}$/);
-    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1000), { kind: 'valid', issuedAt: T0, expiresAt: T0 + 1000, local: true });
-    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1001), { kind: 'expired', issuedAt: T0, expiresAt: T0 + 1000, local: true });
+    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1000), { kind: 'valid', issuedAt: T0, expiresAt: T0 + 1000, local: true, id: 0xdeadbeef });
+    assert.deepEqual(issuer.check(n, 'example.com', T0 + 1001), { kind: 'expired', issuedAt: T0, expiresAt: T0 + 1000, local: true, id: 0xdeadbeef });
     assert.deepEqual(issuer.check(n, 'example.net', T0), { kind: 'bad' });
   });
 
@@ -57,34 +57,48 @@ describe('NonceIssuer', () => {
 });
 
 describe('NonceCountTracker', () => {
-  it('needs each count to be higher than the last accepted one', () => {
-    const t = new NonceCountTracker(10);
-    assert.equal(t.isFresh('n', 0, 0), false);
-    assert.equal(t.isFresh('n', 1, 0), true);
-    t.accept('n', 1, 100, 0);
-    assert.equal(t.isFresh('n', 1, 0), false);
-    assert.equal(t.isFresh('n', 2, 0), true);
-    assert.equal(t.isFresh('other', 1, 0), true);
+  it('needs each count to be higher than the last accepted one for that nonce id', () => {
+    const t = new NonceCountTracker(8);
+    const a = t.issue();
+    const b = t.issue();
+    assert.equal(t.check(a, 0), 'replay', 'nc 0 is never fresh');
+    assert.equal(t.check(a, 1), 'fresh');
+    t.accept(a, 1);
+    assert.equal(t.check(a, 1), 'replay');
+    assert.equal(t.check(a, 2), 'fresh');
+    t.accept(a, 5);
+    assert.equal(t.check(a, 4), 'replay');
+    assert.equal(t.check(b, 1), 'fresh', 'counts are per nonce');
   });
 
-  it('stays within its bound, dropping the least recently used nonce', () => {
-    const t = new NonceCountTracker(3);
-    for (const n of ['a', 'b', 'c']) t.accept(n, 1, 1000, 0);
-    t.accept('a', 2, 1000, 0); // a is now the most recent
-    t.accept('d', 1, 1000, 0); // b goes
-    assert.equal(t.size, 3);
-    assert.equal(t.isFresh('a', 2, 0), false);
-    assert.equal(t.isFresh('b', 1, 0), true);
-    assert.equal(t.isFresh('c', 1, 0), false);
+  it('forgets a nonce once capacity newer ones were issued, and never knew an unissued id', () => {
+    const t = new NonceCountTracker(5);
+    assert.equal(t.capacity, 8, 'rounded up to a power of two');
+    assert.equal(t.check(0, 1), 'forgotten', 'nothing issued yet: slot 0 holds no nonce');
+    const first = t.issue();
+    t.accept(first, 3);
+    for (let i = 0; i < 7; i++) t.issue();
+    assert.equal(t.check(first, 4), 'fresh', 'the 8th newer nonce has not taken its slot yet');
+    assert.equal(t.check(first, 3), 'replay');
+    const successor = t.issue();
+    assert.equal(successor & 7, first & 7, 'same slot');
+    assert.equal(t.check(first, 4), 'forgotten');
+    assert.equal(t.check(first, 1), 'forgotten', 'its old count is not replayable either');
+    t.accept(first, 9); // ignored: the slot is not its own
+    assert.equal(t.check(successor, 1), 'fresh');
+    assert.equal(t.check(successor + 1, 1), 'forgotten', 'not issued yet');
   });
 
-  it('drops entries whose nonce expired', () => {
-    const t = new NonceCountTracker(100);
-    t.accept('old', 5, 50, 0);
-    t.accept('new', 1, 500, 0);
-    t.accept('newer', 1, 500, 100);
-    assert.equal(t.size, 2);
-    assert.equal(t.isFresh('old', 1, 100), true);
+  it('ids wrap around 2^32 without losing the latest nonces', () => {
+    const t = new NonceCountTracker(4);
+    (t as unknown as { next: number }).next = 0xfffffffe;
+    const ids = [t.issue(), t.issue(), t.issue()];
+    assert.deepEqual(ids, [0xfffffffe, 0xffffffff, 0]);
+    for (const id of ids) assert.equal(t.check(id, 1), 'fresh', String(id));
+  });
+
+  it('rejects a capacity that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 31]) assert.throws(() => new NonceCountTracker(bad), String(bad));
   });
 });
 
