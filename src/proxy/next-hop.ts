@@ -4,27 +4,20 @@
  * address. A host name without a port or transport parameter gets its transport from NAPTR,
  * else from the first SRV service that exists (RFC 3263 §4.1), then its address from SRV,
  * else A/AAAA (§4.2). With a transport parameter only that transport's SRV is asked; with a
- * port only A/AAAA.
+ * port only A/AAAA. Without a resolver of the caller's, answers come from a shared cache
+ * (dns-cache.ts).
  */
 import { lookup, resolveNaptr, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { NaptrRecord, SrvRecord } from 'node:dns';
+import type { NaptrRecord } from 'node:dns';
+import { systemClock } from '../lib/index.js';
 import type { Uri } from '../sip/message/index.js';
 import { type Destination, type TransportKind, defaultPort, isTransportKind } from '../sip/transport/index.js';
+import { CachingResolver, type NextHopResolver } from './dns-cache.js';
+
+export type { NextHopResolver };
 
 export type NextHop = { ok: true; destination: Destination } | { ok: false; status: number; reason: string };
-
-/** The DNS queries RFC 3263 needs; node:dns by default, fakes in tests. */
-export interface NextHopResolver {
-  /** A/AAAA: one address of `name` (rejects when there is none). */
-  address(name: string): Promise<string>;
-  /** SRV records of `name` (rejects when there are none). */
-  srv(name: string): Promise<SrvRecord[]>;
-  /** NAPTR records of `name` (rejects when there are none). */
-  naptr(name: string): Promise<NaptrRecord[]>;
-  /** Uniform in [0, 1): picks among SRV records of equal priority by weight. */
-  random(): number;
-}
 
 const systemResolver: NextHopResolver = {
   address: async (name) => (await lookup(name)).address,
@@ -33,10 +26,13 @@ const systemResolver: NextHopResolver = {
   random: Math.random,
 };
 
+/** The process-wide default of `resolveNextHop`: node:dns behind one shared answer cache. */
+export const nextHopDnsCache = new CachingResolver(systemResolver, { clock: systemClock });
+
 /** An SRV target with the transport it serves. */
 type Located = { transport: TransportKind; name: string; port: number };
 
-export async function resolveNextHop(uri: Uri, dns: NextHopResolver = systemResolver): Promise<NextHop> {
+export async function resolveNextHop(uri: Uri, dns: NextHopResolver = nextHopDnsCache): Promise<NextHop> {
   if (uri.kind !== 'sip') return { ok: false, status: 416, reason: 'Unsupported URI Scheme' };
   const param = uri.transport;
   const sips = uri.scheme === 'sips';
