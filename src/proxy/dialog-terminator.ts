@@ -7,8 +7,8 @@
  */
 import { newBranch } from '../lib/index.js';
 import type { Endpoint } from '../sip/endpoint/index.js';
-import { type NameAddr, type SipMessage, type SipRequest, type SipResponse, type Uri, Via, createRequest, parseNameAddr } from '../sip/message/index.js';
-import { type Destination, viaTransport } from '../sip/transport/index.js';
+import { type NameAddr, type SipMessage, type SipRequest, type SipResponse, type Uri, createRequest, parseNameAddr } from '../sip/message/index.js';
+import { type Destination, localViaFor } from '../sip/transport/index.js';
 
 interface Party {
   /** The party's remote target (its Contact) and where to send to reach it. */
@@ -76,13 +76,13 @@ export class DialogTerminator {
   }
 
   private bye(d: Dialog, to: Party, as: Party, reason: string): void {
-    const local = this.endpoint.transport.localAddressFor(to.destination);
-    if (local === undefined) return;
+    const via = localViaFor(this.endpoint.transport, to.destination, newBranch());
+    if (via === undefined) return;
     as.cseq += 1;
     const request = createRequest({
       method: 'BYE',
       uri: to.target,
-      via: new Via({ transport: viaTransport(to.destination.transport), host: local.host, port: local.port, params: [{ name: 'branch', value: newBranch() }, { name: 'rport', value: null }] }),
+      via,
       from: as.self,
       to: to.self,
       callId: d.callId,

@@ -3,9 +3,9 @@
  * branch (§9.1), and stateless forwarding of ACK for 2xx and of stray responses (§16.11).
  */
 import type { Endpoint } from '../sip/endpoint/index.js';
-import { type SipRequest, type SipResponse, Via } from '../sip/message/index.js';
+import type { SipRequest, SipResponse, Via } from '../sip/message/index.js';
 import { buildCancel } from '../sip/transaction/index.js';
-import { type Destination, type NetAddress, viaTransport } from '../sip/transport/index.js';
+import { type Destination, type NetAddress, localViaFor } from '../sip/transport/index.js';
 import { branchRequest, recordRouteValue } from './branch-request.js';
 import { calleeFlowToken } from './flow-routing.js';
 import type { FlowTokens } from './flow-token.js';
@@ -38,9 +38,7 @@ export class Forwarder {
 
   /** Our Via for a copy sent to `dest`, with a §16.6 step 8 branch. */
   via(dest: Destination, branch: string): Via | undefined {
-    const local = this.endpoint.transport.localAddressFor(dest);
-    if (local === undefined) return undefined;
-    return new Via({ transport: viaTransport(dest.transport), host: local.host, port: local.port, params: [{ name: 'branch', value: branch }, { name: 'rport', value: null }] });
+    return localViaFor(this.endpoint.transport, dest, branch);
   }
 
   /** Starts a branch as a client transaction; a failure to start is answered by the caller. */

@@ -10,8 +10,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Clock, type TimerHandle, newBranch, newCallId, newTag } from '../lib/index.js';
 import type { Binding, LocationStore } from '../location/index.js';
 import type { Endpoint } from '../sip/endpoint/index.js';
-import { NameAddr, SipUri, Via, createRequest, parseUri } from '../sip/message/index.js';
-import { type Destination, type NetAddress, type TransportKind, isTransportKind, viaTransport } from '../sip/transport/index.js';
+import { NameAddr, SipUri, createRequest, parseUri } from '../sip/message/index.js';
+import { type Destination, type NetAddress, type TransportKind, isTransportKind, localViaFor } from '../sip/transport/index.js';
 
 /**
  * AORs read per page of a round. A round used to list every registration in one call: with
@@ -100,12 +100,12 @@ export class NatKeepalive {
 
   private ping(aor: string, b: Binding, dest: Destination, key: string): boolean {
     const uri = parseUri(b.contact);
-    const local = this.o.endpoint.transport.localAddressFor(dest);
-    if (uri === undefined || local === undefined) return false;
+    const via = localViaFor(this.o.endpoint.transport, dest, newBranch());
+    if (uri === undefined || via === undefined) return false;
     const request = createRequest({
       method: 'OPTIONS',
       uri,
-      via: new Via({ transport: viaTransport(dest.transport), host: local.host, port: local.port, params: [{ name: 'branch', value: newBranch() }, { name: 'rport', value: null }] }),
+      via,
       from: NameAddr.of(new SipUri({ scheme: 'sip', user: 'keepalive', host: this.o.fromHost }), undefined, [{ name: 'tag', value: newTag() }]),
       to: NameAddr.of(uri),
       callId: newCallId(),

@@ -2,6 +2,7 @@
 export * from './types.js';
 export { responseDestination, stampReceived, stampedVia, defaultPort, sameIp } from './response-route.js';
 export { bracketHost, canonicalHost, hostPort } from './addresses.js';
+export { localViaFor, type LocalAddressSource } from './local-via.js';
 export { LoopNetwork, LoopTransport, addressKey, type LoopFault, type LoopLogEntry, type LoopOutcome, type LoopNetworkOptions, type LoopEndpointOptions } from './loop.js';
 export { TransportManager, UDP_SIZE_THRESHOLD, type TransportManagerOptions, type TransportEvent, type CloseReason } from './transport-manager.js';
 export type { ListenerSpec, ListenFailure, DriverOptions, TransportDriver, DatagramEndpoint, StreamListener, StreamConnection, ConnectionEvents, AcceptConnection } from './driver.js';
