@@ -224,7 +224,8 @@ export class SqliteLocationStore implements LocationStore {
       const out: RegistrationEntry[] = [];
       if (limit <= 0) return out;
       // Rows are in byte order of the AOR, so the prefixed ones are contiguous from `prefix`.
-      const fromAfter = after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) > 0;
+      // A cursor equal to the prefix (itself an AOR) is exclusive too: start past it.
+      const fromAfter = after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0;
       const rows = fromAfter ? this.selectAfter.iterate(after, now) : this.selectFrom.iterate(prefix, now);
       for (const row of rows) {
         if (!row.aor.startsWith(prefix)) break;

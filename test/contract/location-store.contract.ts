@@ -215,6 +215,9 @@ export function locationStoreContract(name: string, createBackend: () => Promise
         assert.deepEqual(await names({ after: 'sip:a', aorPrefix: 'sip:ali' }), ['sip:alice2@example.com', 'sip:alice@example.com']);
         assert.deepEqual(await names({ after: 'sip:zzz' }), ['sips:alice@example.com']);
         assert.deepEqual(await names({ after: 'sips:alice@example.com' }), []);
+        // A cursor equal to the prefix is still exclusive: that AOR was on the previous page.
+        assert.deepEqual(await names({ aorPrefix: 'sips:alice@example.com', after: 'sips:alice@example.com' }), []);
+        assert.deepEqual(await names({ aorPrefix: 'sip:alice@example.com', after: 'sip:alice@example.com' }), []);
       }));
 
     it('list and count cover more AORs than one batch', () =>
