@@ -3,7 +3,7 @@
  * (a rejection, or a 302 with the contacts for redirect mode, RFC 3261 §8.3 / §21.3.3).
  */
 import { type Uri, parseUri } from '../sip/message/index.js';
-import { resolveNextHop } from './next-hop.js';
+import { type NextHop, alternatesOf } from './next-hop.js';
 import type { RouteAction, Trunk } from './routing/index.js';
 import type { Target } from './targets.js';
 
@@ -21,6 +21,8 @@ export interface ActionContext {
   locate(uri: Uri): Promise<Target[] | number>;
   /** Whether the URI names one of our domains. */
   isLocalUri(uri: Uri): boolean;
+  /** Where a request to `uri` goes (RFC 3263). */
+  nextHop(uri: Uri): Promise<NextHop>;
 }
 
 export async function resolveAction(action: RouteAction, c: ActionContext): Promise<ActionOutcome> {
@@ -34,11 +36,11 @@ export async function resolveAction(action: RouteAction, c: ActionContext): Prom
       return typeof found === 'number' ? { kind: 'answer', status: found } : { kind: 'targets', targets: found };
     }
     case 'forward':
-      return toUri(parseUri(action.uri));
+      return toUri(parseUri(action.uri), c);
     case 'trunk': {
       const trunk = c.trunks.find((t) => t.name === action.trunk);
       if (trunk === undefined) return { kind: 'answer', status: 500, reason: 'Unknown Trunk' };
-      return toUri(parseUri(trunkUri(trunk, c.dialled)));
+      return toUri(parseUri(trunkUri(trunk, c.dialled)), c);
     }
     case 'redirect':
       return redirect(action.uris, c);
@@ -52,11 +54,11 @@ export function trunkUri(trunk: Trunk, dialled: string): string {
   return trunk.uri.replace(/^(sips?:)/i, `$1${escaped}@`);
 }
 
-async function toUri(uri: Uri | undefined): Promise<ActionOutcome> {
+async function toUri(uri: Uri | undefined, c: ActionContext): Promise<ActionOutcome> {
   if (uri === undefined) return { kind: 'answer', status: 500, reason: 'Bad Route URI' };
-  const hop = await resolveNextHop(uri);
+  const hop = await c.nextHop(uri);
   if (!hop.ok) return { kind: 'answer', status: hop.status, reason: hop.reason };
-  return { kind: 'targets', targets: [{ uri, destination: hop.destination, q: 1 }] };
+  return { kind: 'targets', targets: [{ uri, destination: hop.destination, q: 1, ...alternatesOf(hop) }] };
 }
 
 /** §21.3.3 302 Moved Temporarily: "The new address is given in the Contact header field". */

@@ -1,5 +1,6 @@
 /** The stateful proxy (RFC 3261 §16). */
-export { createProxyModule, type ProxyOptions, type ProxyAuthenticator } from './proxy-module.js';
+export { createProxyModule, type ProxyOptions } from './proxy-module.js';
+export { type ProxyAuthenticator } from './proxy-auth.js';
 export { ResponseContext, type ContextIo, type BranchEvents, type BranchHandle } from './response-context.js';
 export { processRoutes } from './route-processing.js';
 export { loopHash, proxyBranch, hashOfBranch, isLoop } from './loop-detection.js';

@@ -5,7 +5,8 @@
  * else from the first SRV service that exists (RFC 3263 §4.1), then its address from SRV,
  * else A/AAAA (§4.2). With a transport parameter only that transport's SRV is asked; with a
  * port only A/AAAA. Without a resolver of the caller's, answers come from a shared cache
- * (dns-cache.ts).
+ * (dns-cache.ts). The servers of an SRV set after the first, in RFC 2782 order, are the
+ * `alternates` the proxy fails over to (§4.3).
  */
 import { lookup, resolveNaptr, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -17,7 +18,17 @@ import { CachingResolver, type NextHopResolver } from './dns-cache.js';
 
 export type { NextHopResolver };
 
-export type NextHop = { ok: true; destination: Destination } | { ok: false; status: number; reason: string };
+export type NextHop =
+  | { ok: true; destination: Destination; alternates?: readonly Destination[] }
+  | { ok: false; status: number; reason: string };
+
+/** A resolved hop's alternates as Target fields (spread into a target; none: no field). */
+export function alternatesOf(hop: NextHop): { alternates?: readonly Destination[] } {
+  return hop.ok && hop.alternates !== undefined ? { alternates: hop.alternates } : {};
+}
+
+/** Most servers taken from one SRV set (first + alternates): a bound on the address queries. */
+const MAX_SRV_SERVERS = 8;
 
 const systemResolver: NextHopResolver = {
   address: async (name) => (await lookup(name)).address,
@@ -29,8 +40,10 @@ const systemResolver: NextHopResolver = {
 /** The process-wide default of `resolveNextHop`: node:dns behind one shared answer cache. */
 export const nextHopDnsCache = new CachingResolver(systemResolver, { clock: systemClock });
 
-/** An SRV target with the transport it serves. */
-type Located = { transport: TransportKind; name: string; port: number };
+/** A server of an SRV set. */
+type Server = { name: string; port: number };
+/** The servers of the SRV set for a transport, in the order RFC 2782 tries them. */
+type Located = { transport: TransportKind; servers: readonly Server[] };
 
 export async function resolveNextHop(uri: Uri, dns: NextHopResolver = nextHopDnsCache): Promise<NextHop> {
   if (uri.kind !== 'sip') return { ok: false, status: 416, reason: 'Unsupported URI Scheme' };
@@ -51,9 +64,7 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = nextHopDns
       // §4.1: "If the URI specifies a transport protocol in the transport parameter, that
       // transport protocol SHOULD be used"; otherwise NAPTR, then SRV, pick it.
       const found = param === undefined ? await locateTransport(name, sips, dns) : await srvOfTransport(name, transport, dns);
-      if (found !== undefined) {
-        return { ok: true, destination: { transport: found.transport, host: await dns.address(found.name), port: found.port } };
-      }
+      if (found !== undefined) return await addressesOf(found, dns);
     }
     // The URI's transport; without one §4.1: "If no SRV records are found, the client SHOULD
     // use TCP for a SIPS URI, and UDP for a SIP URI" (TCP carrying TLS: our `tls`), at the
@@ -72,12 +83,29 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = nextHopDns
  */
 const SRV_SERVICE: Partial<Record<TransportKind, string>> = { udp: '_sip._udp', tcp: '_sip._tcp', tls: '_sips._tcp' };
 
-/** The SRV target for a transport named in the URI (WebSocket has no SRV service). */
+/**
+ * The addresses of an SRV set's servers, asked in parallel: the first that resolves is the
+ * destination, the others in order its alternates. A server whose name does not resolve is
+ * skipped (§4.3 moves on to the next element); none resolving is an unresolvable next hop.
+ */
+async function addressesOf(found: Located, dns: NextHopResolver): Promise<NextHop> {
+  const servers = found.servers.slice(0, MAX_SRV_SERVERS);
+  const answers = await Promise.allSettled(servers.map((s) => dns.address(s.name)));
+  const resolved: Destination[] = [];
+  answers.forEach((a, i) => {
+    if (a.status === 'fulfilled') resolved.push({ transport: found.transport, host: a.value, port: servers[i].port });
+  });
+  const [destination, ...alternates] = resolved;
+  if (destination === undefined) return { ok: false, status: 503, reason: 'Next Hop Unresolvable' };
+  return alternates.length === 0 ? { ok: true, destination } : { ok: true, destination, alternates };
+}
+
+/** The SRV set for a transport named in the URI (WebSocket has no SRV service). */
 async function srvOfTransport(name: string, transport: TransportKind, dns: NextHopResolver): Promise<Located | undefined> {
   const service = SRV_SERVICE[transport];
   if (service === undefined) return undefined;
-  const target = await srvTarget(`${service}.${name}`, dns);
-  return target === undefined ? undefined : { transport, ...target };
+  const servers = await srvServers(`${service}.${name}`, dns);
+  return servers === undefined ? undefined : { transport, servers };
 }
 
 /** NAPTR services RFC 3263 §4.1 defines for the transports we have (§9 / IANA table). */
@@ -108,16 +136,16 @@ async function locateTransport(name: string, sips: boolean, dns: NextHopResolver
   const tried = new Set<string>();
   for (const { transport, replacement } of await naptrServices(name, sips, dns)) {
     tried.add(replacement);
-    const target = await srvTarget(replacement, dns);
-    if (target !== undefined) return { transport, ...target };
+    const servers = await srvServers(replacement, dns);
+    if (servers !== undefined) return { transport, servers };
   }
   // No usable NAPTR record, or none whose SRV name resolves (Kamailio does the same):
   // the constructed SRV queries, each name once.
   for (const transport of sips ? SIPS_SRV_ORDER : SIP_SRV_ORDER) {
     const srvName = `${SRV_SERVICE[transport]}.${name}`;
     if (tried.has(srvName)) continue;
-    const target = await srvTarget(srvName, dns);
-    if (target !== undefined) return { transport, ...target };
+    const servers = await srvServers(srvName, dns);
+    if (servers !== undefined) return { transport, servers };
   }
   return undefined;
 }
@@ -149,25 +177,41 @@ async function naptrServices(name: string, sips: boolean, dns: NextHopResolver):
   return usable.sort((a, b) => a.order - b.order || a.preference - b.preference);
 }
 
-/** RFC 2782 selection: lowest priority, then weighted random among equals. */
-async function srvTarget(srvName: string, dns: NextHopResolver): Promise<{ name: string; port: number } | undefined> {
+/**
+ * RFC 2782 order of an SRV set: by priority, lowest first; within a priority, repeatedly a
+ * weighted random pick among the records not yet ordered ("the probability of selecting
+ * each RR is proportional to its weight"; records of weight 0 only when nothing else is
+ * left). Undefined when the name has no SRV records (fall back to A/AAAA, RFC 3263 §4.2).
+ */
+async function srvServers(srvName: string, dns: NextHopResolver): Promise<Server[] | undefined> {
   let records;
   try {
     records = await dns.srv(srvName);
   } catch {
-    return undefined; // no SRV: fall back to A/AAAA (RFC 3263 §4.2)
+    return undefined;
   }
   if (records.length === 0) return undefined;
-  const best = Math.min(...records.map((r) => r.priority));
-  const group = records.filter((r) => r.priority === best);
-  const total = group.reduce((n, r) => n + r.weight, 0);
-  if (total === 0) return { name: group[0].name, port: group[0].port };
-  // A running sum over the weights: a record is picked with probability weight / total.
+  const ordered: Server[] = [];
+  for (const priority of [...new Set(records.map((r) => r.priority))].sort((a, b) => a - b)) {
+    const group = records.filter((r) => r.priority === priority);
+    while (group.length > 0) {
+      const i = weightedPick(group.map((r) => r.weight), dns);
+      const [r] = group.splice(i, 1);
+      ordered.push({ name: r.name, port: r.port });
+    }
+  }
+  return ordered;
+}
+
+/** Index picked with probability weight / total, by a running sum; the first when all weigh 0. */
+function weightedPick(weights: readonly number[], dns: NextHopResolver): number {
+  const total = weights.reduce((n, w) => n + w, 0);
+  if (total === 0) return 0;
   const pick = dns.random() * total;
   let sum = 0;
-  for (const r of group) {
-    sum += r.weight;
-    if (pick < sum) return { name: r.name, port: r.port };
+  for (let i = 0; i < weights.length; i++) {
+    sum += weights[i];
+    if (pick < sum) return i;
   }
-  return { name: group[0].name, port: group[0].port };
+  return 0;
 }

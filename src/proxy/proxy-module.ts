@@ -6,7 +6,7 @@
  * The server is never an open relay: a request for a foreign domain is refused with 403.
  */
 import type { Clock } from '../lib/index.js';
-import type { DigestVerdict, UserDirectory } from '../auth/index.js';
+import type { UserDirectory } from '../auth/index.js';
 import type { LocationStore } from '../location/index.js';
 import { aorKey } from '../registrar/index.js';
 import { type Endpoint, type EndpointLog, type EndpointModule, type IncomingRequest, type IncomingResponse, sipLogFields } from '../sip/endpoint/index.js';
@@ -22,15 +22,11 @@ import { callerFlowToken, flowDestination } from './flow-routing.js';
 import { requestView } from './request-view.js';
 import { type RequestView, type RouteRule, Router, type RoutingPolicy } from './routing/index.js';
 import { isLoop, loopHash } from './loop-detection.js';
-import { resolveNextHop } from './next-hop.js';
+import { ProxyAuth, type ProxyAuthenticator } from './proxy-auth.js';
+import { type NextHop, type NextHopResolver, alternatesOf, resolveNextHop } from './next-hop.js';
 import { ResponseContext } from './response-context.js';
 import { processRoutes } from './route-processing.js';
 import { type Target, forkingGroups, targetFromBinding } from './targets.js';
-
-export interface ProxyAuthenticator {
-  challenge(realm: string, stale?: boolean): string[];
-  verify(request: SipRequest, realm: string, kind: 'www' | 'proxy'): DigestVerdict;
-}
 
 export interface ProxyOptions {
   readonly endpoint: Endpoint;
@@ -64,12 +60,10 @@ export interface ProxyOptions {
   /** Media anchoring: the relay controller, and when to use it (a route may override). */
   readonly media?: MediaControl;
   readonly mediaMode?: MediaMode;
+  /** RFC 3263 DNS queries (default: node:dns behind the shared answer cache). */
+  readonly dns?: NextHopResolver;
 }
 
-type AuthOutcome = { kind: 'answered' } | { kind: 'consumed'; user: string } | { kind: 'none' };
-
-/** Methods whose unauthenticated use by a domain user is refused (initial requests only). */
-const AUTHENTICATED = new Set(['INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'PUBLISH', 'OPTIONS', 'INFO', 'UPDATE', 'NOTIFY']);
 /** Requests that create dialogs get a Record-Route so the dialog's requests come back here. */
 const DIALOG_FORMING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 
@@ -87,14 +81,16 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
   const flowTokens = new FlowTokens();
   const forwarder = new Forwarder(o.endpoint, flowTokens);
   const router = o.router ?? new Router();
+  const nextHop = (uri: Uri): Promise<NextHop> => resolveNextHop(uri, o.dns);
   const calls = o.calls ?? new CallTracker({ clock: o.clock, onEnded: (id) => o.callPolicy?.ended(id) });
   const isTrusted = (ip: string): boolean => o.isTrusted(ip) || router.trunkFromSource(ip) !== undefined;
+  const identity = o.endpoint.identity;
+  const auth = new ProxyAuth({ ...o, isTrusted, isLocalDomain: (host) => identity.isLocalDomain(host) });
   const anchor = o.media === undefined ? undefined : new MediaAnchor(o.media, o.log);
   const dialogs = new DialogTerminator(o.endpoint);
   // A call forgotten by the tracker (its BYE never passed here) is forgotten here too.
   calls.onEnd((callId) => dialogs.forget(callId));
   const contexts = new Map<string, ResponseContext>();
-  const identity = o.endpoint.identity;
   const isMe = (uri: Uri): boolean => uri.kind === 'sip' && identity.isLocalAddress(uri.host, uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060));
   const isOurVia = (via: Via): boolean => identity.isLocalAddress(via.host, via.port ?? 5060);
 
@@ -123,12 +119,12 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     let consumed = false;
     let user: string | undefined;
     if (initial && r.method !== 'ACK') {
-      const authResult = authenticate(req);
+      const authResult = auth.authenticate(req);
       if (authResult.kind === 'answered') return true;
       if (authResult.kind === 'consumed') {
         consumed = true;
         user = authResult.user;
-      } else if (!guestAllowed(req)) {
+      } else if (!auth.guestAllowed(req)) {
         return answer(req, 403, 'Guest Calls Not Allowed');
       }
     } else if (!initial) {
@@ -148,12 +144,20 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       return answer(req, 403, 'Relaying Forbidden');
     }
     const flow = routeTop === undefined && !initial ? flowDestination(flowTokens, routed.ourUsers, req) : undefined;
+    if (flow === undefined && !initial && local && !routed.viaUs) {
+      // In-dialog (a To tag) to one of our users' AORs, yet not on a path we record-routed:
+      // no dialog of ours. Forwarding it would reach the user's phones without authentication
+      // (in-dialog requests are not challenged), and a stray one — a load generator's BYE
+      // for an aborted registration — would cost a client transaction retransmitting for
+      // 64·T1. Kamailio's default config answers "404 Not here"; an ACK has nothing to answer.
+      return r.method === 'ACK' ? true : answer(req, 404, 'Not Here');
+    }
     if (flow !== undefined) {
       targets = [{ uri: r.uri, destination: flow, q: 1 }];
     } else if (routeTop !== undefined || (!local && !initial)) {
-      const hop = await resolveNextHop(routeTop ?? r.uri);
+      const hop = await nextHop(routeTop ?? r.uri);
       if (!hop.ok) return answer(req, hop.status, hop.reason);
-      targets = [{ uri: r.uri, destination: hop.destination, q: 1 }];
+      targets = [{ uri: r.uri, destination: hop.destination, q: 1, ...alternatesOf(hop) }];
     } else {
       // Initial requests: the routing policy (hooks, then the route list), else the location
       // service for our domains (§16.5); a foreign Request-URI nothing routes is refused —
@@ -271,46 +275,6 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     return callerNat || targets.some((t) => t.destination !== undefined && t.routes === undefined);
   }
 
-  /** 'answered' when a 407/403/400 went out, 'consumed' (with the user) when credentials were ours. */
-  function authenticate(req: IncomingRequest): AuthOutcome {
-    const r = req.request;
-    if (o.auth === undefined || !AUTHENTICATED.has(r.method) || isTrusted(req.rx.source.host)) return { kind: 'none' };
-    const from = r.from.uri;
-    if (from.kind !== 'sip' || !identity.isLocalDomain(from.host)) return { kind: 'none' };
-    const realm = from.hostname;
-    const claimed = unescape(from.user ?? '');
-    const verdict = o.auth.verify(r, realm, 'proxy');
-    if (verdict.kind === 'malformed') {
-      o.onAuthEvent?.({ kind: 'auth-malformed', source: req.rx.source, claimed, reason: verdict.reason });
-      return (answer(req, 400, verdict.reason), { kind: 'answered' });
-    }
-    if (verdict.kind !== 'ok') {
-      // §22.3: "407 (Proxy Authentication Required) ... MUST include a Proxy-Authenticate".
-      const headers = o.auth.challenge(realm, verdict.kind === 'stale').map((v) => ['Proxy-Authenticate', v] as [string, string]);
-      req.respond(407, { headers });
-      // One security line per failure: the auth-event sink writes it when wired (as for the registrar).
-      if (verdict.kind === 'failed' && o.onAuthEvent !== undefined) o.onAuthEvent({ kind: 'auth-failed', source: req.rx.source, claimed, reason: verdict.reason });
-      else if (verdict.kind === 'failed') o.log?.warn({ ...sipLogFields(r), securityEvent: 'auth-failed', source: req.rx.source, from: from.toString(), reason: verdict.reason }, 'proxy authentication failed');
-      return { kind: 'answered' };
-    }
-    // The authenticated user may only send as itself.
-    if (verdict.username !== claimed) {
-      o.onAuthEvent?.({ kind: 'identity-mismatch', source: req.rx.source, claimed, reason: `authenticated as ${verdict.username}` });
-      return (answer(req, 403, 'From Does Not Match Credentials'), { kind: 'answered' });
-    }
-    const allowed = o.callPolicy?.authorize?.({ user: verdict.username, realm: verdict.realm, method: r.method, source: req.rx.source });
-    return allowed?.ok === false ? (answer(req, allowed.status, allowed.reason), { kind: 'answered' }) : { kind: 'consumed', user: verdict.username };
-  }
-
-  /**
-   * An unauthenticated initial request: fine from a trusted network or a trunk; from anywhere
-   * else only when guest calls are enabled (a foreign caller to one of our users).
-   */
-  function guestAllowed(req: IncomingRequest): boolean {
-    if (o.auth === undefined || o.guestCalls === true || !AUTHENTICATED.has(req.request.method)) return true;
-    return isTrusted(req.rx.source.host);
-  }
-
   /** The call policy's verdict on an initial INVITE; true when it was refused (and answered). */
   function admitCall(req: IncomingRequest, view: RequestView): boolean {
     if (o.callPolicy === undefined) return false;
@@ -327,6 +291,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       trunks: policy.trunks,
       locate: (uri) => locate(uri, r),
       isLocalUri: (u) => identity.isLocalUri(u),
+      nextHop,
     };
   }
 
@@ -361,8 +326,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
         targets.push({ ...t, viaFlow: true });
         continue;
       }
-      const hop = await resolveNextHop(first === undefined ? t.uri : (parseNameAddr(first)?.uri ?? t.uri));
-      targets.push(hop.ok ? { ...t, destination: hop.destination } : t);
+      const hop = await nextHop(first === undefined ? t.uri : (parseNameAddr(first)?.uri ?? t.uri));
+      targets.push(hop.ok ? { ...t, destination: hop.destination, ...alternatesOf(hop) } : t);
     }
     if (targets.length > 0) return targets;
     const known = o.users?.find(unescape(uri.user ?? ''), uri.hostname) !== undefined;

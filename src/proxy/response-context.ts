@@ -2,8 +2,9 @@
  * The response context of a stateful proxy (RFC 3261 §16.7) for one server transaction: the
  * branches forked for it (parallel within a q group, groups in sequence), best-response
  * selection, immediate forwarding of provisional responses and of every 2xx, CANCEL of the
- * other branches, 6xx handling, Timer C (§16.6 step 11, §16.8) and CANCEL from upstream (§16.10).
- * It decides; sending and transaction creation are injected.
+ * other branches, 6xx handling, Timer C (§16.6 step 11, §16.8) and CANCEL from upstream (§16.10),
+ * and RFC 3263 §4.3 failover of a branch to the next server of its target's SRV list. It
+ * decides; sending and transaction creation are injected.
  */
 import type { Clock, TimerHandle } from '../lib/index.js';
 import { type SipRequest, type SipResponse, createResponse } from '../sip/message/index.js';
@@ -49,6 +50,8 @@ interface Branch {
   handle?: BranchHandle;
   provisional: boolean;
   final?: SipResponse;
+  /** It failed over to the target's next destination: its response is not a candidate. */
+  superseded?: true;
   cancelWanted: boolean;
   cancelSent: boolean;
   timerC?: TimerHandle;
@@ -118,25 +121,45 @@ export class ResponseContext {
     while (this.group < this.groups.length && !this.noNewBranches) {
       const targets = this.groups[this.group++];
       let started = 0;
-      for (const target of targets) {
-        const b: Branch = { target, provisional: false, cancelWanted: false, cancelSent: false };
-        this.branches.push(b);
-        const h = this.io.startBranch(target, {
-          response: (res) => (this.onResponse(b, res), this.checkDone()),
-          timeout: () => (this.onFinal(b, this.synthetic(408)), this.checkDone()),
-          transportError: () => (this.onFinal(b, this.synthetic(503)), this.checkDone()),
-        });
-        if ('failed' in h) {
-          b.final = this.synthetic(h.failed, h.reason);
-          continue;
-        }
-        b.handle = h;
-        started++;
-        if (this.invite) this.armTimerC(b);
-      }
+      for (const target of targets) if (this.launch(target)) started++;
       if (started > 0) return;
     }
     this.maybeFinish();
+  }
+
+  /** Starts a branch for `target`; true when it (or a failover of it) is pending. */
+  private launch(target: Target): boolean {
+    const b: Branch = { target, provisional: false, cancelWanted: false, cancelSent: false };
+    this.branches.push(b);
+    const h = this.io.startBranch(target, {
+      response: (res) => (this.onResponse(b, res), this.checkDone()),
+      // RFC 3263 §4.3: failure is also "if the transaction layer times out without ever
+      // having received any response, provisional or final (i.e., timer B or timer F …
+      // fires)", and a transport failure.
+      timeout: () => (this.onFinal(b, this.synthetic(408), !b.provisional), this.checkDone()),
+      transportError: () => (this.onFinal(b, this.synthetic(503), true), this.checkDone()),
+    });
+    if ('failed' in h) {
+      this.settle(b, this.synthetic(h.failed, h.reason));
+      return this.failOver(b);
+    }
+    b.handle = h;
+    if (this.invite) this.armTimerC(b);
+    return true;
+  }
+
+  /**
+   * RFC 3263 §4.3: "If a failure occurs, the client SHOULD create a new request, which is
+   * identical to the previous, but has a different value of the Via branch ID than the
+   * previous (and therefore constitutes a new SIP transaction). That request is sent to the
+   * next element in the list as specified by RFC 2782." True when a new branch is pending.
+   */
+  private failOver(b: Branch): boolean {
+    const rest = b.target.alternates;
+    if (rest === undefined || rest.length === 0 || this.noNewBranches || this.finalSent) return false;
+    b.superseded = true;
+    const [destination, ...more] = rest;
+    return this.launch({ ...b.target, destination, alternates: more });
   }
 
   private onResponse(b: Branch, res: SipResponse): void {
@@ -161,12 +184,15 @@ export class ResponseContext {
       for (const other of this.branches) if (other !== b) this.cancelBranch(other);
       return;
     }
-    this.onFinal(b, res);
+    // RFC 3263 §4.3: "failure occurs if the transaction layer reports a 503 error response".
+    this.onFinal(b, res, status === 503);
   }
 
-  private onFinal(b: Branch, res: SipResponse): void {
+  /** A branch's final response; `failover`: a failure that moves it to its next destination. */
+  private onFinal(b: Branch, res: SipResponse, failover = false): void {
     if (b.final !== undefined) return;
     this.settle(b, res);
+    if (failover) this.failOver(b);
     if (res.status >= 600) {
       // §16.7 step 5: a 6xx is not forwarded at once, but "the stateful proxy SHOULD cancel
       // all client pending transactions ... and it MUST NOT create any new branches".
@@ -218,7 +244,7 @@ export class ResponseContext {
   }
 
   private best(): SipResponse {
-    const finals = this.branches.map((b) => b.final as SipResponse);
+    const finals = this.branches.filter((b) => b.superseded === undefined).map((b) => b.final as SipResponse);
     if (finals.length === 0) return this.synthetic(480, 'Temporarily Unavailable');
     const sixxx = finals.find((r) => r.status >= 600);
     let chosen: SipResponse;

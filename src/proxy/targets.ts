@@ -17,6 +17,11 @@ export interface Target {
    * dialled at all). Undefined: the next hop comes from Route / Request-URI (§16.6 step 7).
    */
   readonly destination?: Destination;
+  /**
+   * Where to try next, in order, when `destination` fails (RFC 3263 §4.3: a transport
+   * failure, a timeout without any response, or a 503): the other servers of its SRV list.
+   */
+  readonly alternates?: readonly Destination[];
   /** Route header values to put first (RFC 3327 Path of the binding). */
   readonly routes?: readonly string[];
   readonly q: number;

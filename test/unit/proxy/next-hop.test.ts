@@ -103,7 +103,41 @@ describe('resolveNextHop (RFC 3263)', () => {
     // All weights 0 at the best priority: the first one.
     const zeros = [rec('zero.example.com', 5063, 5, 0), rec('a.example.com', 5061, 5, 0)];
     const r = await resolveNextHop(uri('sip:x@example.com'), fakeDns(a, { '_sip._udp.example.com': zeros }, 0.9));
-    assert.deepEqual(r, { ok: true, destination: { transport: 'udp', host: '198.51.100.13', port: 5063 } });
+    assert.deepEqual(r, {
+      ok: true,
+      destination: { transport: 'udp', host: '198.51.100.13', port: 5063 },
+      alternates: [{ transport: 'udp', host: '198.51.100.10', port: 5061 }],
+    });
+  });
+
+  it('the other servers of the SRV set are alternates in RFC 2782 order; an unresolvable one is skipped (RFC 3263 §4.3)', async () => {
+    const records = [rec('backup.example.com', 5060, 20, 100), rec('a.example.com', 5061, 10, 1), rec('b.example.com', 5062, 10, 3), rec('zero.example.com', 5063, 10, 0), rec('gone.example.com', 5064, 30, 1)];
+    const a = { 'a.example.com': '198.51.100.10', 'b.example.com': '198.51.100.11', 'backup.example.com': '198.51.100.12', 'zero.example.com': '198.51.100.13' };
+    const at = (host: string, port: number) => ({ transport: 'udp', host, port });
+    // random 0.5: among a (1) and b (3), 0.5 × 4 = 2 picks b; then a (the only weight left), then zero; then priority 20.
+    const r = await resolveNextHop(uri('sip:x@example.com'), fakeDns(a, { '_sip._udp.example.com': records }, 0.5));
+    assert.deepEqual(r, {
+      ok: true,
+      destination: at('198.51.100.11', 5062),
+      alternates: [at('198.51.100.10', 5061), at('198.51.100.13', 5063), at('198.51.100.12', 5060)],
+    });
+    // Only the first server of a set that resolves counts: the others become the destination.
+    const first = await resolveNextHop(uri('sip:x@example.com'), fakeDns({ 'b.example.com': '198.51.100.11' }, { '_sip._udp.example.com': [rec('gone.example.com', 5064, 1, 1), rec('b.example.com', 5062, 2, 1)] }));
+    assert.deepEqual(first, { ok: true, destination: at('198.51.100.11', 5062) });
+    // None resolving: the next hop is unresolvable.
+    const none = await resolveNextHop(uri('sip:x@example.com'), fakeDns({}, { '_sip._udp.example.com': [rec('gone.example.com', 5064, 1, 1)] }));
+    assert.deepEqual(none, { ok: false, status: 503, reason: 'Next Hop Unresolvable' });
+  });
+
+  it('takes at most 8 servers of one SRV set (a bound on the address queries)', async () => {
+    const many = Array.from({ length: 20 }, (_, i) => rec(`s${i}.example.com`, 6000 + i, i, 1));
+    const a = Object.fromEntries(many.map((m, i) => [m.name, `198.51.100.${i + 1}`]));
+    const dns = fakeDns(a, { '_sip._udp.example.com': many });
+    const r = await resolveNextHop(uri('sip:x@example.com;transport=udp'), dns);
+    assert.ok(r.ok);
+    assert.equal(r.destination.port, 6000);
+    assert.deepEqual(r.alternates?.map((d) => d.port), [6001, 6002, 6003, 6004, 6005, 6006, 6007]);
+    assert.equal(dns.queries.filter((q) => q.startsWith('A ')).length, 8);
   });
 
   it('WebSocket transports skip SRV; an unresolvable name is 503, a non-SIP URI 416', async () => {

@@ -151,6 +151,28 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     assert.equal(s.net.sent((e) => e.to.host === '198.51.100.99').length, 0, 'nothing went to the third party');
   });
 
+  it('answers 404 to an in-dialog request for a local AOR that did not come through our Route, and forwards nothing', async () => {
+    const s = await setup({ trusted: true });
+    const stray = (method: string, n: number) =>
+      [
+        `${method} sip:bob@example.com SIP/2.0`,
+        `Via: SIP/2.0/UDP ${ALICE.host}:${ALICE.port};branch=z9hG4bK-stray${n};rport`,
+        'Max-Forwards: 70',
+        'From: <sip:mallory@example.net>;tag=m1',
+        'To: <sip:bob@example.com>;tag=forged',
+        'Call-ID: stray-1',
+        `CSeq: ${n} ${method}`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    await s.send(ALICE, stray('MESSAGE', 1));
+    await s.send(ALICE, stray('BYE', 2));
+    await s.send(ALICE, stray('ACK', 3));
+    assert.deepEqual(s.alice.responses().map((r) => `${r.status} ${r.cseq.method}`), ['404 MESSAGE', '404 BYE'], 'the ACK gets no answer');
+    assert.equal(s.bob.got.length, 0, "nothing reached bob's phone: in-dialog requests are not challenged");
+  });
+
   it('refuses to forward with Max-Forwards 0 (483)', async () => {
     const s = await setup({ trusted: true });
     await s.send(ALICE, s.invite().replace('Max-Forwards: 70', 'Max-Forwards: 0'));

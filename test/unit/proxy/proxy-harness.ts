@@ -56,7 +56,7 @@ export function inDialog(method: string, cseq: number, branch: string, route = `
   ].join('\r\n');
 }
 
-export type HarnessOptions = { trusted?: boolean } & Partial<Pick<ProxyOptions, 'router' | 'callPolicy' | 'onAuthEvent' | 'guestCalls' | 'media' | 'mediaMode'>>;
+export type HarnessOptions = { trusted?: boolean } & Partial<Pick<ProxyOptions, 'router' | 'callPolicy' | 'onAuthEvent' | 'guestCalls' | 'media' | 'mediaMode' | 'dns'>>;
 
 export async function setup(opts: HarnessOptions = {}) {
   const clock = new ManualClock(0, Date.UTC(2026, 10, 21));

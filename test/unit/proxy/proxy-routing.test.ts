@@ -83,6 +83,44 @@ describe('proxy routing: the declarative route list', () => {
     assert.equal(gw.got.length, 0);
   });
 
+  it('trunk by SRV name: a server answering 503 or timing out is replaced by the next one of its SRV set (RFC 3263 §4.3)', async () => {
+    const srvTrunk: Trunk = { name: 'srv', uri: 'sip:carrier.example;transport=udp', strip: 0, prefix: '', isSource: () => false };
+    const servers: Record<string, NetAddress> = {
+      'sbc1.carrier.example': { transport: 'udp', host: '198.51.100.91', port: 5060 },
+      'sbc2.carrier.example': { transport: 'udp', host: '198.51.100.92', port: 5060 },
+      'sbc3.carrier.example': { transport: 'udp', host: '198.51.100.93', port: 5060 },
+    };
+    const dns = {
+      address: async (name: string) => servers[name]?.host ?? Promise.reject(new Error(`ENOTFOUND ${name}`)),
+      srv: async (name: string) => {
+        if (name !== '_sip._udp.carrier.example') throw new Error(`ENODATA ${name}`);
+        return Object.keys(servers).map((n, i) => ({ name: n, port: 5060, priority: i, weight: 1 }));
+      },
+      naptr: async (name: string) => Promise.reject(new Error(`ENODATA ${name}`)),
+      random: () => 0,
+    };
+    const s = await setup({ trusted: true, dns, router: new Router(policy({ rules: [rule('pstn', { kind: 'trunk', trunk: 'srv' }, { ruriUser: /^\+[0-9]+$/ })], trunks: [srvTrunk] })) });
+    const [sbc1, sbc2, sbc3] = Object.values(servers).map((a) => phone(s.net, a));
+    await s.send(ALICE, s.invite('sip:+15551234567@example.com'));
+    const first = sbc1.requests('INVITE')[0];
+    assert.ok(first, 'the first server of the SRV set got the INVITE');
+    await sbc1.t.send(createResponse(first, 503, { toTag: 'x1' }), PROXY);
+    await s.flush();
+    const second = sbc2.requests('INVITE')[0];
+    assert.ok(second, 'after its 503, the same request went to the second server');
+    assert.equal(second.uri.toString(), first.uri.toString());
+    assert.notEqual(second.topVia?.branch, first.topVia?.branch, 'a new transaction: another Via branch');
+    assert.equal(finals(s).length, 0, 'the 503 was not forwarded to the caller');
+    // The second server never answers: Timer B (64·T1) fails it over to the third.
+    s.clock.advance(32_000);
+    await s.flush();
+    const third = sbc3.requests('INVITE')[0];
+    assert.ok(third, 'after the timeout, the third server');
+    await sbc3.t.send(createResponse(third, 200, { toTag: 'c3', headers: [['Contact', '<sip:gw@198.51.100.93>']] }), PROXY);
+    await s.flush();
+    assert.deepEqual(finals(s), [200]);
+  });
+
   it('failure route: on 486 the call continues to voicemail; the caller sees voicemail\'s answer', async () => {
     const r = rule('users', { kind: 'location' }, {}, { codes: [486, 408], action: { kind: 'forward', uri: 'sip:vm@192.0.2.50:5080' } });
     const s = await setup({ trusted: true, router: new Router(policy({ rules: [r] })) });

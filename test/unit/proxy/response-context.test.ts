@@ -152,3 +152,75 @@ describe('ResponseContext (RFC 3261 §16.7)', () => {
     assert.equal(h.upstream[0]?.status, 480);
   });
 });
+
+describe('ResponseContext failover to the next SRV server (RFC 3263 §4.3)', () => {
+  const dest = (n: number) => ({ transport: 'udp' as const, host: `10.0.1.${n}`, port: 5060 });
+  const srvTarget = (...servers: number[]): Target => ({ ...target(9), destination: dest(servers[0]), alternates: servers.slice(1).map(dest) });
+  const hosts = (h: ReturnType<typeof harness>) => h.branches.map((b) => b.target.destination?.host);
+
+  it('a timeout without any response, a transport failure and a 503 each move to the next server', () => {
+    const h = harness([[srvTarget(1, 2, 3, 4)]]);
+    h.branches[0].events.timeout();
+    assert.deepEqual(hosts(h), ['10.0.1.1', '10.0.1.2'], 'Timer B fired: the same request to the next server');
+    h.branches[1].events.transportError();
+    assert.deepEqual(hosts(h), ['10.0.1.1', '10.0.1.2', '10.0.1.3']);
+    h.reply(2, 503);
+    assert.deepEqual(hosts(h), ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4']);
+    assert.deepEqual(h.branches[3].target.alternates, [], 'the last server has none left');
+    assert.equal(h.upstream.length, 0, 'nothing went upstream while servers were left');
+    h.reply(3, 200);
+    assert.deepEqual(h.upstream.map((r) => r.status), [200]);
+    assert.equal(h.ctx.done, true);
+  });
+
+  it('the answer of the last server is the one chosen: a 486 is not hidden by the failures before it', () => {
+    const h = harness([[srvTarget(1, 2)]]);
+    h.reply(0, 503);
+    h.reply(1, 486);
+    assert.deepEqual(h.upstream.map((r) => r.status), [486]);
+  });
+
+  it('when every server failed, the caller gets the final failure (a 503 becomes 500, §16.7 step 6)', () => {
+    const h = harness([[srvTarget(1, 2)]]);
+    h.branches[0].events.timeout();
+    h.reply(1, 503);
+    assert.equal(h.branches.length, 2);
+    assert.deepEqual(h.upstream.map((r) => r.status), [500]);
+  });
+
+  it('no failover after a provisional response, for other failures, or once the caller cancelled', () => {
+    const ringing = harness([[srvTarget(1, 2)]]);
+    ringing.reply(0, 100);
+    ringing.branches[0].events.timeout();
+    assert.equal(ringing.branches.length, 1, 'the server answered: a timeout now is not a dead server');
+    assert.deepEqual(ringing.upstream.map((r) => r.status), [408]);
+
+    const busy = harness([[srvTarget(1, 2)]]);
+    busy.reply(0, 486);
+    assert.equal(busy.branches.length, 1, 'a 486 is the callee talking, not a failed server');
+
+    const cancelled = harness([[srvTarget(1, 2)]]);
+    cancelled.ctx.cancel();
+    cancelled.branches[0].events.transportError();
+    assert.equal(cancelled.branches.length, 1, 'CANCEL: no new branches (§16.10)');
+  });
+
+  it('a server that cannot even be started (no transport) is skipped at once', () => {
+    const clock = new ManualClock();
+    const request = invite();
+    const started: string[] = [];
+    const upstream: SipResponse[] = [];
+    const ctx = new ResponseContext(request, [[srvTarget(1, 2, 3)]], {
+      clock,
+      timerCMs: 181_000,
+      respond: (r) => upstream.push(r),
+      startBranch: (t) => {
+        started.push(t.destination?.host ?? '');
+        return t.destination?.host === '10.0.1.3' ? { cancel() {} } : { failed: 503, reason: 'No Transport To Target' };
+      },
+    });
+    ctx.start();
+    assert.deepEqual(started, ['10.0.1.1', '10.0.1.2', '10.0.1.3']);
+    assert.equal(upstream.length, 0, 'the third server is pending');
+  });
+});
