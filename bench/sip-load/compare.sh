@@ -10,7 +10,9 @@
 # (SIPp 3.6.1 reads one challenge only) and `registrar.max_expires: 86400` (the harness
 # registers for a day in fill mode, as Kamailio's anchor config allows). In call mode the
 # harness does not authenticate INVITEs (neither does the anchor Kamailio), so loopback is a
-# trusted network for the proxy: `proxy.trusted: [127.0.0.0/8]`.
+# trusted network for the proxy: `proxy.trusted: [127.0.0.0/8]`. Finished transactions are
+# kept 5 s (`sip.timers.wait: 5000`), as the anchor Kamailio's tm keeps them (wt_timer's
+# default), instead of our RFC default of 64·T1 = 32 s.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/sip-load}
@@ -31,16 +33,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
+printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nsip:\n  timers:\n    wait: 5000\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
 start_sb() {
   "$ROOT/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" \
-    --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/switchboard-$1.log" 2>&1 &
+    --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/server-$1.log" 2>&1 &
   SB_PID=$!
   for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
-  kill -0 "$SB_PID" 2>/dev/null || { echo "switchboard did not start; see $OUT/switchboard-$1.log" >&2; exit 1; }
+  kill -0 "$SB_PID" 2>/dev/null || { echo "switchboard did not start; see $OUT/server-$1.log" >&2; exit 1; }
 }
 stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
 

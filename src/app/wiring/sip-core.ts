@@ -93,6 +93,7 @@ export async function createSipCore(
         t1: config.sip.timers.t1,
         t2: config.sip.timers.t2,
         t4: config.sip.timers.t4,
+        ...(config.sip.timers.wait === undefined ? {} : { wait: config.sip.timers.wait }),
         log: logger.child({ component: 'endpoint' }),
       });
       for (const make of modules) endpoint.use(make(endpoint));

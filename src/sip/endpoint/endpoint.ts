@@ -82,7 +82,8 @@ export class Endpoint implements TransactionUser {
       maxTransactions: options.maxTransactions,
     });
     this.merged = new MergedRequestDetector(options.clock, 64 * resolveTimers(options).t1);
-    this.statelessResponses = new StatelessResponseCache(options.clock, 64 * resolveTimers(options).t1);
+    // Kept as long as a finished transaction would be (Timer J, `wait`).
+    this.statelessResponses = new StatelessResponseCache(options.clock, resolveTimers(options).wait);
     this.use(createOptionsModule(this, this.serverName));
   }
 
@@ -122,8 +123,10 @@ export class Endpoint implements TransactionUser {
     for (const m of this.modules) await m.start?.();
   }
 
+  /** Stops the modules, last added first, then ends every transaction (their timers too). */
   async stop(): Promise<void> {
     for (const m of [...this.modules].reverse()) await m.stop?.();
+    this.transactions.terminateAll();
   }
 
   /** Requests received and not yet finally answered. */

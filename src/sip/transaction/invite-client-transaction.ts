@@ -70,7 +70,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           // 'Accepted' state, pass the 2xx response to the TU, and set Timer M to 64*T1."
           this.enter('Accepted');
           this.cancelRetransmitTimer();
-          this.setStateTimer(timeout64(this.ctx.timers), () => this.terminate());
+          this.setStateTimer(this.ctx.timers.wait, () => this.terminate());
           this.callbacks.onResponse(res, this, rx);
           this.compactKept(this.request);
         } else {

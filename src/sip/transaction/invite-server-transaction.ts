@@ -76,7 +76,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       // transport layer for transmission ... The server transaction MUST then transition to
       // the 'Accepted' state" and Timer L is set to 64*T1.
       this.enter('Accepted');
-      this.setStateTimer(timeout64(this.ctx.timers), () => this.terminate());
+      this.setStateTimer(this.ctx.timers.wait, () => this.terminate());
       this.compactKept(this.request, response);
       return true;
     }

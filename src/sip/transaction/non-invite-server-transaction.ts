@@ -1,7 +1,6 @@
 /** Non-INVITE server transaction: RFC 3261 §17.2.2 (Timer J). */
 import type { SipRequest, SipResponse } from '../message/index.js';
 import { type Destination, type ReceivedContext, type TransportError, isReliable } from '../transport/index.js';
-import { timeout64 } from './timers.js';
 import { TransactionBase, type TransactionContext, arrivalOf } from './transaction-base.js';
 import type { ServerTransaction } from './transaction-user.js';
 
@@ -46,7 +45,8 @@ export class NonInviteServerTransaction extends TransactionBase<NonInviteServerS
     // 'Proceeding' [or 'Trying'] state, the transaction MUST enter the 'Completed' state".
     // "When the server transaction enters the 'Completed' state, it MUST set Timer J to fire
     // in 64*T1 seconds for unreliable transports, and zero seconds for reliable transports."
-    this.lingerThenTerminate('Completed', this.reliable ? 0 : timeout64(this.ctx.timers));
+    // (`wait`: 64·T1 unless configured shorter, as Kamailio's wt_timer; timers.ts.)
+    this.lingerThenTerminate('Completed', this.reliable ? 0 : this.ctx.timers.wait);
     this.compactKept(this.request, response);
     return true;
   }

@@ -7,8 +7,16 @@ export interface TimerOptions {
   t2?: number;
   /** Longest time a message stays in the network, default 5 s. */
   t4?: number;
-  /** Timer D on unreliable transports, default 32 s (§17.1.1.2: "at least 32 seconds"). */
+  /** Timer D on unreliable transports, default `wait` or 32 s (§17.1.1.2: "at least 32 seconds"). */
   timerD?: number;
+  /**
+   * How long a finished transaction stays to absorb retransmissions: Timers J (unreliable
+   * transports), L and M; default 64·T1 as RFC 3261 §17.2.2 and RFC 6026 §8.4, §8.7 set
+   * them. Kamailio and OpenSIPS keep finished transactions for their `wt_timer`, 5 s by
+   * default: the client's next retransmission comes at most T2 (4 s) after a lost response,
+   * and at high call rates these waits hold most of the server's memory (bench/sip-load).
+   */
+  wait?: number;
 }
 
 export interface TimerValues {
@@ -16,6 +24,7 @@ export interface TimerValues {
   readonly t2: number;
   readonly t4: number;
   readonly timerD: number;
+  readonly wait: number;
 }
 
 export const DEFAULT_T1 = 500;
@@ -29,14 +38,15 @@ export function resolveTimers(options: TimerOptions = {}): TimerValues {
   const t1 = options.t1 ?? DEFAULT_T1;
   const t2 = options.t2 ?? DEFAULT_T2;
   const t4 = options.t4 ?? DEFAULT_T4;
-  const timerD = options.timerD ?? DEFAULT_TIMER_D;
-  for (const [name, v] of [['t1', t1], ['t2', t2], ['t4', t4], ['timerD', timerD]] as const) {
+  const wait = options.wait ?? 64 * t1;
+  const timerD = options.timerD ?? (options.wait === undefined ? DEFAULT_TIMER_D : wait);
+  for (const [name, v] of [['t1', t1], ['t2', t2], ['t4', t4], ['wait', wait], ['timerD', timerD]] as const) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`transaction timer ${name} must be a positive number, got ${v}`);
   }
-  return { t1, t2, t4, timerD };
+  return { t1, t2, t4, timerD, wait };
 }
 
-/** Timers B, F, H, J (unreliable), L and M: 64·T1. */
+/** Timers B, F and H: 64·T1 (J, L and M are `wait`, 64·T1 unless configured). */
 export function timeout64(t: TimerValues): number {
   return 64 * t.t1;
 }

@@ -211,6 +211,17 @@ export class TransactionLayer implements TransportUser {
     this.user.onAck2xx(rx, tx);
   }
 
+  /**
+   * Shutdown: every transaction ends now and its timers are cancelled, so a stopped server
+   * neither retransmits nor keeps timers of 64·T1 waits (Timers B, D, F, H, J, K, L, M)
+   * armed. Returns how many there were.
+   */
+  terminateAll(): number {
+    const all = [...this.clients.values(), ...this.servers.values()];
+    for (const tx of all) tx.terminate();
+    return all.length;
+  }
+
   // --- tables ----------------------------------------------------------------------------
 
   private remove(tx: TransactionBase<string>): void {

@@ -12,6 +12,9 @@ const timers = section({
   t2: positiveInt('t2').default(4000),
   // Table 4: T4 = 5 s, the maximum duration a message will remain in the network.
   t4: positiveInt('t4').default(5000),
+  // How long a finished transaction stays to absorb retransmissions (Timers J, L, M; D when
+  // unset): 64·T1 by default, as RFC 3261 / RFC 6026 say. Kamailio's tm keeps them 5 s.
+  wait: positiveInt('wait').optional(),
 })
   .superRefine((t, ctx) => {
     if (t.t2 < t.t1) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['t2'], message: `t2 (${t.t2}) must not be smaller than t1 (${t.t1})` });
@@ -43,6 +46,7 @@ sip:
     t1: 500 # RTT estimate; retransmission intervals start here
     t2: 4000 # maximum retransmission interval (>= t1)
     t4: 5000 # maximum time a message stays in the network
+    # wait: 5000 # how long finished transactions absorb retransmissions; default 64 × t1 (Kamailio's wt_timer: 5 s)
   max_transactions: 200000 # concurrent transactions; new requests beyond get 503
   user_agent: Switchboard # value of the Server and User-Agent headers
 `,

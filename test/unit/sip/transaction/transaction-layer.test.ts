@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../../../src/lib/index.js';
 import { createResponse, type SipRequest } from '../../../../src/sip/message/index.js';
 import { LoopNetwork } from '../../../../src/sip/transport/index.js';
+import { resolveTimers } from '../../../../src/sip/transaction/index.js';
 import { ClientRecorder, RecordingUser, Sink, addr, isMethod, isStatus, layer, makeRequest, rig, sendTimes } from './helpers.js';
 
 describe('TransactionLayer', () => {
@@ -30,6 +31,51 @@ describe('TransactionLayer', () => {
     void r.clientT.send(makeRequest('OPTIONS', { from: r.clientAddr, to: r.serverAddr, cseq: 99 }), r.serverAddr);
     r.clock.advance(0);
     assert.equal(tu.requests.length, 4);
+  });
+
+  it('wait: finished transactions (Timers J, L, M) stay that long instead of 64·T1 when configured', () => {
+    const r = rig();
+    const tu = new RecordingUser();
+    const server = layer(r.serverT, r.clock, tu, { wait: 5000 });
+    const client = layer(r.clientT, r.clock, new RecordingUser(), { wait: 5000 });
+    const rec = new ClientRecorder();
+    assert.ok(client.createClientTransaction(makeRequest('INVITE', { from: r.clientAddr, to: r.serverAddr }), r.serverAddr, rec).ok);
+    void r.clientT.send(makeRequest('OPTIONS', { from: r.clientAddr, to: r.serverAddr }), r.serverAddr);
+    r.clock.advance(0);
+    for (const [tx] of tu.requests) tx.respond(createResponse(tx.request, 200, { toTag: 'x' }));
+    r.clock.advance(0);
+    assert.deepEqual(rec.statuses, [200]);
+    assert.equal(server.size, 2, 'IST in Accepted (Timer L), NIST in Completed (Timer J)');
+    assert.equal(client.size, 1, 'ICT in Accepted (Timer M)');
+    r.clock.advance(4999);
+    assert.equal(server.size + client.size, 3);
+    r.clock.advance(1);
+    assert.equal(server.size + client.size, 0, 'all three ended after 5 s, not 32 s');
+  });
+
+  it('terminateAll ends every transaction and cancels its timers (shutdown)', () => {
+    const r = rig();
+    const tu = new RecordingUser();
+    const server = layer(r.serverT, r.clock, tu);
+    const client = layer(r.clientT, r.clock, new RecordingUser());
+    const rec = new ClientRecorder();
+    assert.ok(client.createClientTransaction(makeRequest('INVITE', { from: r.clientAddr, to: r.serverAddr }), r.serverAddr, rec).ok);
+    void r.clientT.send(makeRequest('OPTIONS', { from: r.clientAddr, to: r.serverAddr }), r.serverAddr);
+    r.clock.advance(0);
+    // The OPTIONS answered: its server transaction waits Timer J (64·T1) in Completed.
+    const options = tu.requests.map(([tx]) => tx).find((tx) => tx.request.method === 'OPTIONS');
+    assert.ok(options);
+    options.respond(createResponse(options.request, 200, { toTag: 'x' }));
+    r.clock.advance(0);
+    assert.equal(server.size, 2, 'the INVITE (ringing nowhere) and the completed OPTIONS');
+    assert.equal(client.size, 1);
+    assert.ok(r.clock.pending() > 0);
+    assert.equal(server.terminateAll(), 2);
+    assert.equal(client.terminateAll(), 1);
+    assert.equal(server.size + client.size, 0);
+    assert.equal(r.clock.pending(), 0, 'no timer left: no retransmission, nothing holds the event loop');
+    r.clock.advance(64_000);
+    assert.equal(rec.timeouts, 0, 'the ended client transaction never reports a timeout');
   });
 
   it('refuses client transactions when full, for ACK, without an RFC 3261 branch, and for duplicates', () => {
@@ -180,5 +226,16 @@ describe('client and server layers end to end over the loop (real bytes)', () =>
     assert.ok(recs.filter((r) => r.statuses.length === 1).length >= 18);
     const seqs = serverTu.requests.map(([tx]) => tx.request.cseq.seq);
     assert.equal(new Set(seqs).size, seqs.length, 'no retransmission reached the server TU twice');
+  });
+});
+
+describe('resolveTimers', () => {
+  it('wait defaults to 64·T1 and Timer D to 32 s; a configured wait also sets Timer D unless D is given', () => {
+    assert.deepEqual(resolveTimers(), { t1: 500, t2: 4000, t4: 5000, timerD: 32_000, wait: 32_000 });
+    assert.equal(resolveTimers({ t1: 200 }).wait, 12_800);
+    assert.equal(resolveTimers({ t1: 200 }).timerD, 32_000, '§17.1.1.2: Timer D is at least 32 s, not 64·T1');
+    assert.deepEqual(resolveTimers({ wait: 5000 }), { t1: 500, t2: 4000, t4: 5000, timerD: 5000, wait: 5000 });
+    assert.equal(resolveTimers({ wait: 5000, timerD: 32_000 }).timerD, 32_000);
+    for (const bad of [0, -1, Number.NaN]) assert.throws(() => resolveTimers({ wait: bad }), /wait/);
   });
 });
