@@ -108,7 +108,8 @@ export class SqliteLocationStore implements LocationStore {
       // this connection, instead of 2 MiB, so the B-tree's inner pages and hot AORs are not
       // re-read from the OS. Every MiB of it is resident once 100,000 users registered
       // (bench/sip-load `fill`); 32 MiB cost 26 MiB more for no CPU difference under
-      // 1,500 REGISTER/s, and 4 MiB instead of 8 none at 2,000/s (bench/sip-load/ab-probe.sh).
+      // 1,500 REGISTER/s; 4 MiB instead of 8 (with the smaller user and nonce-count caches of
+      // the same change) none measurable at 2,000/s (bench/sip-load/ab-probe.sh).
       this.db.pragma('wal_autocheckpoint = 4000');
       this.db.pragma('cache_size = -4096');
       this.db.exec(SCHEMA);

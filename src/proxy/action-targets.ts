@@ -3,7 +3,7 @@
  * (a rejection, or a 302 with the contacts for redirect mode, RFC 3261 §8.3 / §21.3.3).
  */
 import { type Uri, parseUri } from '../sip/message/index.js';
-import { type NextHop, alternatesOf } from './next-hop.js';
+import { type NextHop, reachOf } from './next-hop.js';
 import type { RouteAction, Trunk } from './routing/index.js';
 import type { Target } from './targets.js';
 
@@ -58,7 +58,7 @@ async function toUri(uri: Uri | undefined, c: ActionContext): Promise<ActionOutc
   if (uri === undefined) return { kind: 'answer', status: 500, reason: 'Bad Route URI' };
   const hop = await c.nextHop(uri);
   if (!hop.ok) return { kind: 'answer', status: hop.status, reason: hop.reason };
-  return { kind: 'targets', targets: [{ uri, destination: hop.destination, q: 1, ...alternatesOf(hop) }] };
+  return { kind: 'targets', targets: [{ uri, q: 1, ...reachOf(hop) }] };
 }
 
 /** §21.3.3 302 Moved Temporarily: "The new address is given in the Contact header field". */

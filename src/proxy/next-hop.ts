@@ -22,9 +22,9 @@ export type NextHop =
   | { ok: true; destination: Destination; alternates?: readonly Destination[] }
   | { ok: false; status: number; reason: string };
 
-/** A resolved hop's alternates as Target fields (spread into a target; none: no field). */
-export function alternatesOf(hop: NextHop): { alternates?: readonly Destination[] } {
-  return hop.ok && hop.alternates !== undefined ? { alternates: hop.alternates } : {};
+/** Where a resolved hop sends a target: its destination, and the alternates of an SRV set (spread into a Target). */
+export function reachOf(hop: Extract<NextHop, { ok: true }>): { destination: Destination; alternates?: readonly Destination[] } {
+  return hop.alternates === undefined ? { destination: hop.destination } : { destination: hop.destination, alternates: hop.alternates };
 }
 
 /** Most servers taken from one SRV set (first + alternates): a bound on the address queries. */

@@ -23,7 +23,7 @@ import { requestView } from './request-view.js';
 import { type RequestView, type RouteRule, Router, type RoutingPolicy } from './routing/index.js';
 import { isLoop, loopHash } from './loop-detection.js';
 import { ProxyAuth, type ProxyAuthenticator } from './proxy-auth.js';
-import { type NextHop, type NextHopResolver, alternatesOf, resolveNextHop } from './next-hop.js';
+import { type NextHop, type NextHopResolver, reachOf, resolveNextHop } from './next-hop.js';
 import { ResponseContext } from './response-context.js';
 import { processRoutes } from './route-processing.js';
 import { type Target, forkingGroups, targetFromBinding } from './targets.js';
@@ -157,7 +157,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     } else if (routeTop !== undefined || (!local && !initial)) {
       const hop = await nextHop(routeTop ?? r.uri);
       if (!hop.ok) return answer(req, hop.status, hop.reason);
-      targets = [{ uri: r.uri, destination: hop.destination, q: 1, ...alternatesOf(hop) }];
+      targets = [{ uri: r.uri, q: 1, ...reachOf(hop) }];
     } else {
       // Initial requests: the routing policy (hooks, then the route list), else the location
       // service for our domains (§16.5); a foreign Request-URI nothing routes is refused —
@@ -327,7 +327,7 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
         continue;
       }
       const hop = await nextHop(first === undefined ? t.uri : (parseNameAddr(first)?.uri ?? t.uri));
-      targets.push(hop.ok ? { ...t, destination: hop.destination, ...alternatesOf(hop) } : t);
+      targets.push(hop.ok ? { ...t, ...reachOf(hop) } : t);
     }
     if (targets.length > 0) return targets;
     const known = o.users?.find(unescape(uri.user ?? ''), uri.hostname) !== undefined;

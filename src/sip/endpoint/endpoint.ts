@@ -81,9 +81,10 @@ export class Endpoint implements TransactionUser {
       user: this,
       maxTransactions: options.maxTransactions,
     });
-    this.merged = new MergedRequestDetector(options.clock, 64 * resolveTimers(options).t1);
+    const timers = resolveTimers(options);
+    this.merged = new MergedRequestDetector(options.clock, 64 * timers.t1);
     // Kept as long as a finished transaction would be (Timer J, `wait`).
-    this.statelessResponses = new StatelessResponseCache(options.clock, resolveTimers(options).wait);
+    this.statelessResponses = new StatelessResponseCache(options.clock, timers.wait);
     this.use(createOptionsModule(this, this.serverName));
   }
 

@@ -68,6 +68,7 @@ export class InviteClientTransaction extends TransactionBase<InviteClientState> 
           // RFC 6026 §8.4: "If a 2xx response is received while the client INVITE state
           // machine is in the 'Calling' or 'Proceeding' states, it MUST transition to the
           // 'Accepted' state, pass the 2xx response to the TU, and set Timer M to 64*T1."
+          // (`wait`: shorter when configured, timers.ts.)
           this.enter('Accepted');
           this.cancelRetransmitTimer();
           this.setStateTimer(this.ctx.timers.wait, () => this.terminate());

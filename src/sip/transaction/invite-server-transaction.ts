@@ -74,7 +74,7 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
       // RFC 6026 §8.7: "If, while in the 'Proceeding' state, the TU passes a 2xx response
       // to the server transaction, the server transaction MUST pass this response to the
       // transport layer for transmission ... The server transaction MUST then transition to
-      // the 'Accepted' state" and Timer L is set to 64*T1.
+      // the 'Accepted' state" and Timer L is set to 64*T1 (`wait`: shorter when configured).
       this.enter('Accepted');
       this.setStateTimer(this.ctx.timers.wait, () => this.terminate());
       this.compactKept(this.request, response);
@@ -93,7 +93,6 @@ export class InviteServerTransaction extends TransactionBase<InviteServerState> 
     this.compactKept(this.request, response);
     return true;
   }
-
 
   /** A retransmission of the INVITE (§17.2.3 matched). */
   receiveRetransmission(): void {
