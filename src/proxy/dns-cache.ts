@@ -27,8 +27,11 @@ import type { Clock } from '../lib/index.js';
  * next-hop.ts (which re-exports it), so the cache implements it without an import cycle.
  */
 export interface NextHopResolver {
-  /** A/AAAA: one address of `name` (rejects when there is none). */
-  address(name: string): Promise<string>;
+  /**
+   * A/AAAA: every address of `name`, in the order the resolver gave them (rejects when there
+   * is none). RFC 3263 §4.3 tries them one after the other.
+   */
+  addresses(name: string): Promise<readonly string[]>;
   /** SRV records of `name` (rejects when there are none). */
   srv(name: string): Promise<SrvRecord[]>;
   /** NAPTR records of `name` (rejects when there are none). */
@@ -72,8 +75,8 @@ export class CachingResolver implements NextHopResolver {
     this.maxEntries = Math.max(1, options.maxEntries ?? 1024);
   }
 
-  address(name: string): Promise<string> {
-    return this.cached('A', name, () => this.inner.address(name));
+  addresses(name: string): Promise<readonly string[]> {
+    return this.cached('A', name, () => this.inner.addresses(name));
   }
 
   srv(name: string): Promise<SrvRecord[]> {

@@ -6,7 +6,7 @@ export { processRoutes } from './route-processing.js';
 export { loopHash, proxyBranch, hashOfBranch, isLoop } from './loop-detection.js';
 export { type Target, targetFromBinding, forkingGroups } from './targets.js';
 export { branchRequest, recordRouteValue } from './branch-request.js';
-export { resolveNextHop, nextHopDnsCache, type NextHop, type NextHopResolver } from './next-hop.js';
+export { resolveNextHop, nextHopDnsCache, createNextHopDnsCache, type NextHop, type NextHopResolver } from './next-hop.js';
 export { CachingResolver, type CachingResolverOptions } from './dns-cache.js';
 export { type CallAttempt, type CallAdmission, type CallPolicy, type AuthEvent } from './call-policy.js';
 export { CALL_CHANNEL, callChannel, type CallEvent, type CallInfo, type CallState, type CallSource } from './call-events.js';

@@ -5,16 +5,17 @@
  * else from the first SRV service that exists (RFC 3263 §4.1), then its address from SRV,
  * else A/AAAA (§4.2). With a transport parameter only that transport's SRV is asked; with a
  * port only A/AAAA. Without a resolver of the caller's, answers come from a shared cache
- * (dns-cache.ts). The servers of an SRV set after the first, in RFC 2782 order, are the
- * `alternates` the proxy fails over to (§4.3).
+ * (dns-cache.ts). Every address of every server of an SRV set, in RFC 2782 order, or every
+ * address of a name without SRV records, is an element of the list §4.3 tries: the first is
+ * the destination, the others the `alternates` the proxy fails over to.
  */
 import { lookup, resolveNaptr, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { NaptrRecord } from 'node:dns';
-import { systemClock } from '../lib/index.js';
+import { type Clock, systemClock } from '../lib/index.js';
 import type { Uri } from '../sip/message/index.js';
 import { type Destination, type TransportKind, defaultPort, isTransportKind } from '../sip/transport/index.js';
-import { CachingResolver, type NextHopResolver } from './dns-cache.js';
+import { CachingResolver, type CachingResolverOptions, type NextHopResolver } from './dns-cache.js';
 
 export type { NextHopResolver };
 
@@ -22,23 +23,32 @@ export type NextHop =
   | { ok: true; destination: Destination; alternates?: readonly Destination[] }
   | { ok: false; status: number; reason: string };
 
-/** Where a resolved hop sends a target: its destination, and the alternates of an SRV set (spread into a Target). */
+/** Where a resolved hop sends a target (spread into a Target): its destination and alternates (other addresses, other SRV servers). */
 export function reachOf(hop: Extract<NextHop, { ok: true }>): { destination: Destination; alternates?: readonly Destination[] } {
   return hop.alternates === undefined ? { destination: hop.destination } : { destination: hop.destination, alternates: hop.alternates };
 }
 
-/** Most servers taken from one SRV set (first + alternates): a bound on the address queries. */
-const MAX_SRV_SERVERS = 8;
+/**
+ * Most elements (destination + alternates) a request may try, and most servers of one SRV set
+ * whose addresses are asked: a bound on the queries and on the failover of one request.
+ */
+const MAX_ELEMENTS = 8;
 
 const systemResolver: NextHopResolver = {
-  address: async (name) => (await lookup(name)).address,
+  // `all`: every A/AAAA record; node keeps the resolver's order (`verbatim`, the default).
+  addresses: async (name) => (await lookup(name, { all: true })).map((a) => a.address),
   srv: (name) => resolveSrv(name),
   naptr: (name) => resolveNaptr(name),
   random: Math.random,
 };
 
+/** node:dns behind an answer cache with the given lifetimes and size (config `proxy.dns_*`). */
+export function createNextHopDnsCache(options: Omit<CachingResolverOptions, 'clock'> & { clock?: Clock } = {}): CachingResolver {
+  return new CachingResolver(systemResolver, { clock: systemClock, ...options });
+}
+
 /** The process-wide default of `resolveNextHop`: node:dns behind one shared answer cache. */
-export const nextHopDnsCache = new CachingResolver(systemResolver, { clock: systemClock });
+export const nextHopDnsCache = createNextHopDnsCache();
 
 /** A server of an SRV set. */
 type Server = { name: string; port: number };
@@ -68,8 +78,10 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = nextHopDns
     }
     // The URI's transport; without one §4.1: "If no SRV records are found, the client SHOULD
     // use TCP for a SIPS URI, and UDP for a SIP URI" (TCP carrying TLS: our `tls`), at the
-    // default port of the transport (§4.2).
-    return { ok: true, destination: { transport, host: await dns.address(name), port } };
+    // default port of the transport (§4.2). §4.2: "The result will be a list of IP
+    // addresses, each of which can be contacted"; §4.3 moves to the next on a failure.
+    const hosts = await dns.addresses(name);
+    return elementList(hosts.map((host) => ({ transport, host, port })));
   } catch {
     // §16.7 / RFC 3263: an unresolvable next hop is a 503 from the proxy's point of view.
     return { ok: false, status: 503, reason: 'Next Hop Unresolvable' };
@@ -84,19 +96,25 @@ export async function resolveNextHop(uri: Uri, dns: NextHopResolver = nextHopDns
 const SRV_SERVICE: Partial<Record<TransportKind, string>> = { udp: '_sip._udp', tcp: '_sip._tcp', tls: '_sips._tcp' };
 
 /**
- * The addresses of an SRV set's servers, asked in parallel: the first that resolves is the
- * destination, the others in order its alternates. A server whose name does not resolve is
- * skipped (§4.3 moves on to the next element); none resolving is an unresolvable next hop.
+ * The addresses of an SRV set's servers, asked in parallel, in server order and within a
+ * server in the resolver's order. A server whose name does not resolve is skipped (§4.3 moves
+ * on to the next element); none resolving is an unresolvable next hop.
  */
 async function addressesOf(found: Located, dns: NextHopResolver): Promise<NextHop> {
-  const servers = found.servers.slice(0, MAX_SRV_SERVERS);
-  const answers = await Promise.allSettled(servers.map((s) => dns.address(s.name)));
-  const resolved: Destination[] = [];
+  const servers = found.servers.slice(0, MAX_ELEMENTS);
+  const answers = await Promise.allSettled(servers.map((s) => dns.addresses(s.name)));
+  const elements: Destination[] = [];
   answers.forEach((a, i) => {
-    if (a.status === 'fulfilled') resolved.push({ transport: found.transport, host: a.value, port: servers[i].port });
+    if (a.status === 'fulfilled') for (const host of a.value) elements.push({ transport: found.transport, host, port: servers[i].port });
   });
-  const [destination, ...alternates] = resolved;
+  return elementList(elements);
+}
+
+/** The first element is the destination, the next (at most MAX_ELEMENTS in all) the alternates. */
+function elementList(elements: readonly Destination[]): NextHop {
+  const [destination, ...rest] = elements;
   if (destination === undefined) return { ok: false, status: 503, reason: 'Next Hop Unresolvable' };
+  const alternates = rest.slice(0, MAX_ELEMENTS - 1);
   return alternates.length === 0 ? { ok: true, destination } : { ok: true, destination, alternates };
 }
 

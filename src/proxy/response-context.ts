@@ -3,7 +3,7 @@
  * branches forked for it (parallel within a q group, groups in sequence), best-response
  * selection, immediate forwarding of provisional responses and of every 2xx, CANCEL of the
  * other branches, 6xx handling, Timer C (§16.6 step 11, §16.8) and CANCEL from upstream (§16.10),
- * and RFC 3263 §4.3 failover of a branch to the next server of its target's SRV list. It
+ * and RFC 3263 §4.3 failover of a branch to the next element (address or SRV server) of its target. It
  * decides; sending and transaction creation are injected.
  */
 import type { Clock, TimerHandle } from '../lib/index.js';

@@ -19,7 +19,7 @@ export interface Target {
   readonly destination?: Destination;
   /**
    * Where to try next, in order, when `destination` fails (RFC 3263 §4.3: a transport
-   * failure, a timeout without any response, or a 503): the other servers of its SRV list.
+   * failure, a timeout without any response, or a 503): the other addresses of its name and servers of its SRV list.
    */
   readonly alternates?: readonly Destination[];
   /** Route header values to put first (RFC 3327 Path of the binding). */

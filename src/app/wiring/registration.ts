@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { type Clock, systemClock } from '../../lib/index.js';
 import { ExpiryPurger, type LocationStore } from '../../location/index.js';
-import { type AuthEvent, type CallPolicy, CallTracker, type MediaControl, type ProxyModule, type Router, createProxyModule } from '../../proxy/index.js';
+import { type AuthEvent, type CallPolicy, CallTracker, type MediaControl, type ProxyModule, type Router, createNextHopDnsCache, createProxyModule } from '../../proxy/index.js';
 import { NatKeepalive, createRegistrarModule } from '../../registrar/index.js';
 import { cidrMatcher } from '../config/sections/proxy.js';
 import type { Config } from '../config/index.js';
@@ -115,6 +115,12 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         timerCMs: config.proxy.timerC * 1000,
         recordRoute: config.proxy.recordRoute,
         guestCalls: config.proxy.guestCalls,
+        dns: createNextHopDnsCache({
+          clock,
+          positiveTtlMs: config.proxy.dnsCacheTtl * 1000,
+          negativeTtlMs: config.proxy.dnsFailureTtl * 1000,
+          maxEntries: config.proxy.dnsCacheSize,
+        }),
         calls,
         ...(extras.router === undefined ? {} : { router: extras.router }),
         ...(extras.callPolicy === undefined ? {} : { callPolicy: extras.callPolicy }),

@@ -33,7 +33,7 @@ function fakeDns(a: Record<string, string> = {}, srv: Record<string, SrvRecord[]
       for (const resolve of held.splice(0)) resolve();
     },
     resolver: {
-      address: (name) => answer(`A ${name}`, a[name.toLowerCase()]),
+      addresses: (name) => answer(`A ${name}`, a[name.toLowerCase()] === undefined ? undefined : [a[name.toLowerCase()]]),
       srv: (name) => answer(`SRV ${name}`, srv[name.toLowerCase()]),
       naptr: (name) => answer(`NAPTR ${name}`, naptr[name.toLowerCase()]),
       random: () => 0.42,
@@ -65,9 +65,9 @@ describe('CachingResolver', () => {
     const clock = new ManualClock();
     const dns = fakeDns({ 'pbx.example': '198.51.100.1' }, { 'pbx.example': [rec('pbx.example', 5080)] });
     const cache = new CachingResolver(dns.resolver, { clock });
-    assert.equal(await cache.address('pbx.example'), '198.51.100.1');
+    assert.deepEqual(await cache.addresses('pbx.example'), ['198.51.100.1']);
     clock.advance(59_999);
-    assert.equal(await cache.address('pbx.example'), '198.51.100.1');
+    assert.deepEqual(await cache.addresses('pbx.example'), ['198.51.100.1']);
     assert.deepEqual(dns.queries, ['A pbx.example']);
     // The same name as SRV is another question.
     assert.deepEqual(await cache.srv('pbx.example'), [rec('pbx.example', 5080)]);
@@ -88,13 +88,13 @@ describe('CachingResolver', () => {
     const clock = new ManualClock();
     const dns = fakeDns({ 'pbx.example': '198.51.100.1' });
     const cache = new CachingResolver(dns.resolver, { clock, positiveTtlMs: 10_000 });
-    assert.equal(await cache.address('pbx.example'), '198.51.100.1');
+    assert.deepEqual(await cache.addresses('pbx.example'), ['198.51.100.1']);
     dns.a['pbx.example'] = '198.51.100.2'; // renumbered; the cache does not know yet
     clock.advance(9_999);
-    assert.equal(await cache.address('pbx.example'), '198.51.100.1');
+    assert.deepEqual(await cache.addresses('pbx.example'), ['198.51.100.1']);
     assert.equal(dns.queries.length, 1);
     clock.advance(1);
-    assert.equal(await cache.address('pbx.example'), '198.51.100.2');
+    assert.deepEqual(await cache.addresses('pbx.example'), ['198.51.100.2']);
     assert.deepEqual(dns.queries, ['A pbx.example', 'A pbx.example']);
   });
 
@@ -137,11 +137,11 @@ describe('CachingResolver', () => {
     const dns = fakeDns({ 'pbx.example': '198.51.100.1' });
     const cache = new CachingResolver(dns.resolver, { clock: new ManualClock() });
     dns.hold();
-    const both = Promise.all([cache.address('pbx.example'), cache.address('pbx.example')]);
+    const both = Promise.all([cache.addresses('pbx.example'), cache.addresses('pbx.example')]);
     const misses = Promise.all([cache.srv('_sip._udp.pbx.example'), cache.srv('_sip._udp.pbx.example')].map((p) => p.then(() => undefined, (e: unknown) => e)));
     assert.deepEqual(dns.queries, ['A pbx.example', 'SRV _sip._udp.pbx.example']);
     dns.release();
-    assert.deepEqual(await both, ['198.51.100.1', '198.51.100.1']);
+    assert.deepEqual(await both, [['198.51.100.1'], ['198.51.100.1']]);
     const errors = await misses;
     assert.ok(errors[0] instanceof Error);
     assert.equal(errors[1], errors[0]);
@@ -162,25 +162,25 @@ describe('CachingResolver', () => {
   it('holds at most maxEntries answers, evicting the least recently used', async () => {
     const dns = fakeDns({ 'a.example': '192.0.2.1', 'b.example': '192.0.2.2', 'c.example': '192.0.2.3' });
     const cache = new CachingResolver(dns.resolver, { clock: new ManualClock(), maxEntries: 2 });
-    await cache.address('a.example');
-    await cache.address('b.example');
-    assert.equal(await cache.address('a.example'), '192.0.2.1'); // a is now the most recent
+    await cache.addresses('a.example');
+    await cache.addresses('b.example');
+    assert.deepEqual(await cache.addresses('a.example'), ['192.0.2.1']); // a is now the most recent
     assert.deepEqual(dns.queries, ['A a.example', 'A b.example']);
-    assert.equal(await cache.address('c.example'), '192.0.2.3'); // evicts b
+    assert.deepEqual(await cache.addresses('c.example'), ['192.0.2.3']); // evicts b
     assert.equal(cache.size, 2);
-    assert.equal(await cache.address('a.example'), '192.0.2.1');
-    assert.equal(await cache.address('c.example'), '192.0.2.3');
+    assert.deepEqual(await cache.addresses('a.example'), ['192.0.2.1']);
+    assert.deepEqual(await cache.addresses('c.example'), ['192.0.2.3']);
     assert.deepEqual(dns.queries, ['A a.example', 'A b.example', 'A c.example']);
-    assert.equal(await cache.address('b.example'), '192.0.2.2');
+    assert.deepEqual(await cache.addresses('b.example'), ['192.0.2.2']);
     assert.deepEqual(dns.queries, ['A a.example', 'A b.example', 'A c.example', 'A b.example']);
   });
 
   it('treats names case-insensitively', async () => {
     const dns = fakeDns({ 'pbx.example.com': '198.51.100.1' });
     const cache = new CachingResolver(dns.resolver, { clock: new ManualClock() });
-    assert.equal(await cache.address('PBX.Example.COM'), '198.51.100.1');
-    assert.equal(await cache.address('pbx.example.com'), '198.51.100.1');
-    assert.equal(await cache.address('Pbx.EXAMPLE.com'), '198.51.100.1');
+    assert.deepEqual(await cache.addresses('PBX.Example.COM'), ['198.51.100.1']);
+    assert.deepEqual(await cache.addresses('pbx.example.com'), ['198.51.100.1']);
+    assert.deepEqual(await cache.addresses('Pbx.EXAMPLE.com'), ['198.51.100.1']);
     assert.deepEqual(dns.queries, ['A PBX.Example.COM']);
   });
 
@@ -188,11 +188,11 @@ describe('CachingResolver', () => {
     const dns = fakeDns({ 'pbx.example': '198.51.100.1' });
     const cache = new CachingResolver(dns.resolver, { clock: new ManualClock() });
     assert.equal(cache.random(), 0.42);
-    await cache.address('pbx.example');
+    await cache.addresses('pbx.example');
     assert.equal(cache.size, 1);
     cache.clear();
     assert.equal(cache.size, 0);
-    assert.equal(await cache.address('pbx.example'), '198.51.100.1');
+    assert.deepEqual(await cache.addresses('pbx.example'), ['198.51.100.1']);
     assert.deepEqual(dns.queries, ['A pbx.example', 'A pbx.example']);
   });
 });

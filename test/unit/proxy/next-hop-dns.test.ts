@@ -76,7 +76,7 @@ describe('resolveNextHop through a real resolver (loopback DNS server)', () => {
     const resolver = new (await import('node:dns')).promises.Resolver({ timeout: 1000, tries: 1 });
     resolver.setServers([`127.0.0.1:${port}`]);
     dns = {
-      address: async (n) => (await resolver.resolve4(n))[0],
+      addresses: (n) => resolver.resolve4(n),
       srv: (n) => resolver.resolveSrv(n),
       naptr: (n) => resolver.resolveNaptr(n),
       random: () => 0,

@@ -6,11 +6,12 @@ import { type NextHopResolver, resolveNextHop } from '../../../src/proxy/index.j
 import { type Uri, parseUri } from '../../../src/sip/message/index.js';
 
 /**
- * A resolver answering from tables and recording every query. A NAPTR entry that is an Error
- * is a resolver failure (SERVFAIL, timeout): the query rejects with it.
+ * A resolver answering from tables and recording every query. An A entry is one address or
+ * several (in the resolver's order). A NAPTR entry that is an Error is a resolver failure
+ * (SERVFAIL, timeout): the query rejects with it.
  */
 function fakeDns(
-  a: Record<string, string>,
+  a: Record<string, string | string[]>,
   srv: Record<string, SrvRecord[]> = {},
   random = 0,
   naptr: Record<string, NaptrRecord[] | Error> = {},
@@ -18,11 +19,11 @@ function fakeDns(
   const queries: string[] = [];
   return {
     queries,
-    address: async (name) => {
+    addresses: async (name) => {
       queries.push(`A ${name}`);
       const v = a[name];
       if (v === undefined) throw new Error(`ENOTFOUND ${name}`);
-      return v;
+      return typeof v === 'string' ? [v] : v;
     },
     srv: async (name) => {
       queries.push(`SRV ${name}`);
@@ -138,6 +139,35 @@ describe('resolveNextHop (RFC 3263)', () => {
     assert.equal(r.destination.port, 6000);
     assert.deepEqual(r.alternates?.map((d) => d.port), [6001, 6002, 6003, 6004, 6005, 6006, 6007]);
     assert.equal(dns.queries.filter((q) => q.startsWith('A ')).length, 8);
+  });
+
+  it('every address of a name is an element of the list: the first is the destination, the others alternates (RFC 3263 §4.2, §4.3)', async () => {
+    const at = (host: string, port: number, transport = 'udp') => ({ transport, host, port });
+    // No SRV: the A/AAAA records of the name, in the resolver's order, at the default port.
+    const a = { 'pbx.example.com': ['198.51.100.1', '2001:db8::1', '198.51.100.2'] };
+    assert.deepEqual(await resolveNextHop(uri('sip:bob@pbx.example.com'), fakeDns(a)), {
+      ok: true,
+      destination: at('198.51.100.1', 5060),
+      alternates: [at('2001:db8::1', 5060), at('198.51.100.2', 5060)],
+    });
+    // A port in the URI: A/AAAA only, same list.
+    assert.deepEqual(await resolveNextHop(uri('sip:bob@pbx.example.com:5080;transport=tcp'), fakeDns(a)), {
+      ok: true,
+      destination: at('198.51.100.1', 5080, 'tcp'),
+      alternates: [at('2001:db8::1', 5080, 'tcp'), at('198.51.100.2', 5080, 'tcp')],
+    });
+    // SRV: the addresses of each server in server order, each at its server's port.
+    const srvA = { 'a.example.com': ['198.51.100.10', '198.51.100.11'], 'b.example.com': '198.51.100.20' };
+    const r = await resolveNextHop(uri('sip:x@example.com;transport=udp'), fakeDns(srvA, { '_sip._udp.example.com': [rec('b.example.com', 5062, 2, 1), rec('a.example.com', 5061, 1, 1)] }));
+    assert.deepEqual(r, { ok: true, destination: at('198.51.100.10', 5061), alternates: [at('198.51.100.11', 5061), at('198.51.100.20', 5062)] });
+    // At most 8 elements in all, however many addresses a name has.
+    const many = { 'pbx.example.com': Array.from({ length: 12 }, (_, i) => `198.51.100.${i + 1}`) };
+    const capped = await resolveNextHop(uri('sip:bob@pbx.example.com'), fakeDns(many));
+    assert.ok(capped.ok);
+    assert.equal(capped.destination.host, '198.51.100.1');
+    assert.deepEqual(capped.alternates?.map((d) => d.host), ['198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5', '198.51.100.6', '198.51.100.7', '198.51.100.8']);
+    // A name without addresses is unresolvable.
+    assert.deepEqual(await resolveNextHop(uri('sip:bob@pbx.example.com'), fakeDns({ 'pbx.example.com': [] })), { ok: false, status: 503, reason: 'Next Hop Unresolvable' });
   });
 
   it('WebSocket transports skip SRV; an unresolvable name is 503, a non-SIP URI 416', async () => {

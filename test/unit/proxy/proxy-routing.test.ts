@@ -91,7 +91,7 @@ describe('proxy routing: the declarative route list', () => {
       'sbc3.carrier.example': { transport: 'udp', host: '198.51.100.93', port: 5060 },
     };
     const dns = {
-      address: async (name: string) => servers[name]?.host ?? Promise.reject(new Error(`ENOTFOUND ${name}`)),
+      addresses: async (name: string) => (servers[name] === undefined ? Promise.reject(new Error(`ENOTFOUND ${name}`)) : [servers[name].host]),
       srv: async (name: string) => {
         if (name !== '_sip._udp.carrier.example') throw new Error(`ENODATA ${name}`);
         return Object.keys(servers).map((n, i) => ({ name: n, port: 5060, priority: i, weight: 1 }));

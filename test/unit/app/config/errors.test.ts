@@ -54,6 +54,16 @@ describe('config errors name file, line, column and key', () => {
     assert.deepEqual(errorsOf('log:\n  level: info\ntls:\n  cert: cert.pem\n'), ['switchboard.yaml:3:1: tls.key: missing required key "key"']);
   });
 
+  it('DNS cache lifetimes: a failure is kept at most 5 minutes (RFC 2308 §7.1), the values are positive', () => {
+    assert.deepEqual(errorsOf('proxy:\n  dns_failure_ttl: 301\n'), ['switchboard.yaml:2:3: proxy.dns_failure_ttl: dns_failure_ttl must be at most 300 seconds (RFC 2308 §7.1)']);
+    assert.deepEqual(errorsOf('proxy:\n  dns_cache_ttl: 0\n'), ['switchboard.yaml:2:3: proxy.dns_cache_ttl: dns_cache_ttl must be greater than 0']);
+    const ok = parseConfig('proxy:\n  dns_cache_ttl: 120\n  dns_cache_size: 64\n', 'switchboard.yaml', { interfaceAddresses: () => [] });
+    assert.ok(ok.ok);
+    assert.equal(ok.value.proxy.dnsCacheTtl, 120);
+    assert.equal(ok.value.proxy.dnsFailureTtl, 30);
+    assert.equal(ok.value.proxy.dnsCacheSize, 64);
+  });
+
   it('cross-field rule: t2 smaller than t1', () => {
     assert.deepEqual(errorsOf('sip:\n  timers:\n    t1: 2000\n    t2: 1000\n'), ['switchboard.yaml:4:5: sip.timers.t2: t2 (1000) must not be smaller than t1 (2000)']);
   });

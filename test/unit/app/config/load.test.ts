@@ -31,7 +31,7 @@ describe('config defaults', () => {
       transport: { maxConnectionsPerSource: 32, maxConnections: 10000, idleTimeout: 300, udpRecvBuffer: 4194304 },
       shutdown: { gracePeriod: 5 },
       registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 10, keepaliveInterval: 30 },
-      proxy: { trusted: [], timerC: 181, recordRoute: true, guestCalls: false },
+      proxy: { trusted: [], timerC: 181, recordRoute: true, guestCalls: false, dnsCacheTtl: 60, dnsFailureTtl: 30, dnsCacheSize: 1024 },
       routing: { routes: [], trunks: [] },
       location: { backend: 'sqlite', redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'sb:' }, purgeInterval: 10 },
       auth: { nonceTtl: 300, algorithms: ['sha-256', 'md5'] },
