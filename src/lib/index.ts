@@ -4,3 +4,4 @@ export { type Result, ok, err } from './result.js';
 export { type HeapSample, type HeapReclaimPolicyOptions, type ReclaimEpisode, HeapReclaimPolicy } from './heap-reclaim-policy.js';
 export { type HeapReclaimerOptions, HeapReclaimer, obtainFullGc } from './heap-reclaimer.js';
 export { V4_MAPPED_PREFIX, ipBytes, unmapIpv4 } from './ip-bytes.js';
+export { KeyedSerialQueue } from './keyed-serial-queue.js';

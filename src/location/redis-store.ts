@@ -7,6 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KeyedSerialQueue } from '../lib/index.js';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
@@ -50,8 +51,8 @@ export class RedisLocationStore implements LocationStore {
   private readonly graceMs: number;
   private readonly maxAttempts: number;
   private readonly compareAndSet: CompareAndSet;
-  /** Per AOR: the tail of this store's queue of writes to it. */
-  private readonly tails = new Map<string, Promise<void>>();
+  /** This store's operations on one AOR, one after the other. */
+  private readonly perAor = new KeyedSerialQueue();
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -186,17 +187,7 @@ export class RedisLocationStore implements LocationStore {
 
   /** Runs this store's operations on one AOR one after the other. */
   private serial<R>(aor: string, fn: () => Promise<R>): Promise<R> {
-    const previous = this.tails.get(aor);
-    const run = previous === undefined ? fn() : previous.then(fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(aor, tail);
-    void tail.then(() => {
-      if (this.tails.get(aor) === tail) this.tails.delete(aor);
-    });
-    return run;
+    return this.perAor.run(aor, fn);
   }
 
   /** Refuses work after close() and remembers work in flight so close() can wait for it. */

@@ -8,7 +8,7 @@
  * Offers and answers of one call are handled one at a time, in arrival order.
  */
 import { isIP } from 'node:net';
-import type { Clock } from '../lib/index.js';
+import { type Clock, KeyedSerialQueue } from '../lib/index.js';
 import { DEFAULT_MEDIA_TIMEOUT_MS, type CodecMapping, type MediaRelay, type RemoteAddress } from '../media/index.js';
 import {
   type CodecPolicy,
@@ -65,7 +65,8 @@ const isAudioRtp = (sd: SessionDescription, i: number): boolean => {
 
 export class MediaSessions implements MediaSessionControl {
   private readonly calls = new Map<string, CallState>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Offers, answers and deletes of one call, one after the other. */
+  private readonly perCall = new KeyedSerialQueue();
   private readonly timeoutHandlers: ((callId: string, reason: string) => void)[] = [];
   private readonly relay: MediaRelay;
   private readonly clock: Clock;
@@ -318,16 +319,6 @@ export class MediaSessions implements MediaSessionControl {
 
   /** Runs `fn` after every earlier operation on the same call has finished. */
   private serial<T>(callId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(callId) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(callId, tail);
-    void tail.then(() => {
-      if (this.queues.get(callId) === tail) this.queues.delete(callId);
-    });
-    return next;
+    return this.perCall.run(callId, fn);
   }
 }
