@@ -3,7 +3,11 @@
 # (../shared/bench/sip-load/run.sh). Not a test: it prints RESULT lines and the ratios.
 #
 #   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
-#   npm run bench:sip-load -- register      # one mode (register | fill | call)
+#   npm run bench:sip-load -- register      # one mode (register | fill | call | floor)
+#
+# `floor` is not Switchboard: it drives node-floor.mjs (a canned REGISTER responder, no parsing,
+# no digest, no storage) with the register load, once as one process and once as two processes
+# sharing the socket — the most any Node.js registrar could hold here, beside Kamailio.
 #
 # Needs Debian's sip-tester (sipp) and kamailio; run as root on a quiet machine.
 # Switchboard runs with the 100,000 harness users imported, `auth.algorithms: [md5]`
@@ -46,7 +50,29 @@ start_sb() {
 }
 stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
 
+run_floor() {
+  local workers=$1
+  node "$ROOT/bench/sip-load/node-floor.mjs" "$PORT" "$workers" >"$OUT/floor-$workers.log" 2>&1 &
+  SB_PID=$!
+  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+  SERVER_PID=$SB_PID START_RATE=${FLOOR_START:-8000} OUT_DIR=$OUT/floor-$workers "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/floor-$workers-register.log"
+  stop_sb
+}
+
 for mode in "${modes[@]}"; do
+  if [[ $mode == floor ]]; then
+    if [[ -f $OUT/kamailio-register.log ]]; then
+      cp "$OUT/kamailio-register.log" "$OUT/kamailio-floor.log"   # register ran earlier in this sitting
+    else
+      echo "== floor: kamailio"
+      kpid=$("$HARNESS/start-kamailio.sh")
+      SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-floor "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-floor.log"
+      "$HARNESS/stop-kamailio.sh" >/dev/null
+    fi
+    echo "== floor: node-floor.mjs, one process"; run_floor 1
+    echo "== floor: node-floor.mjs, two processes sharing the socket"; run_floor 2
+    continue
+  fi
   echo "== $mode: kamailio"
   kpid=$("$HARNESS/start-kamailio.sh")
   case $mode in
@@ -69,6 +95,18 @@ done
 echo
 echo "== summary ($OUT)"
 for mode in "${modes[@]}"; do
+  if [[ $mode == floor ]]; then
+    k=$(grep '^RESULT' "$OUT/kamailio-floor.log" | tail -1 || true)
+    echo "kamailio:        $k"
+    kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2)
+    for w in 1 2; do
+      f=$(grep '^RESULT' "$OUT/floor-$w-register.log" | tail -1 || true)
+      echo "node floor x$w:   $f"
+      fr=$(grep -o 'rate_ok=[0-9]*' <<<"$f" | cut -d= -f2)
+      [[ -n $kr && -n $fr ]] && awk -v w="$w" -v s="$fr" -v k="$kr" 'BEGIN { printf "register floor (%d process(es)) / kamailio = %.2f (%d/s vs %d/s)\n", w, s / k, s, k }'
+    done
+    continue
+  fi
   k=$(grep '^RESULT' "$OUT/kamailio-$mode.log" | tail -1 || true)
   s=$(grep '^RESULT' "$OUT/switchboard-$mode.log" | tail -1 || true)
   echo "kamailio:    $k"
