@@ -1,5 +1,6 @@
 /** Digest authentication (RFC 3261 §22, RFC 7616, RFC 8760) and the user directory. */
 export type { DigestAlgorithm, UserCredentials, UserDirectory, DigestVerdict } from './types.js';
+export { challengeStale } from './types.js';
 export { DigestAuthenticator, type DigestAuthenticatorOptions } from './digest-authenticator.js';
 export { answerChallenge, type AnswerOptions } from './digest-client.js';
 export { DIGEST_ALGORITHMS, computeHa1, digestResponse, normalizeHa1, digestHexLength, type ResponseInput } from './digest-hash.js';

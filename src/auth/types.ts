@@ -35,8 +35,23 @@ export type DigestVerdict =
   /**
    * Wrong password, unknown user, replayed nonce-count, forged or foreign nonce: challenge
    * again. The reason is for logs and security events only — on the wire every failure looks
-   * the same, so nobody can tell an unknown user from a wrong password.
+   * the same, so nobody can tell an unknown user from a wrong password. The one exception is
+   * a replayed nonce-count, which is only found once the digest proved right: its challenge
+   * says stale (see `challengeStale`).
    */
   | { readonly kind: 'failed'; readonly reason: 'unknown-user' | 'wrong-password' | 'replay' | 'bad-nonce' | 'bad-uri' | 'unsupported' }
   /** The Authorization header does not parse: 400 with this reason. */
   | { readonly kind: 'malformed'; readonly reason: string };
+
+/**
+ * Whether the challenge answering `verdict` carries stale=true. RFC 7616 §3.3: "The server
+ * SHOULD only set stale to TRUE if it receives a request for which the nonce is invalid but
+ * with a valid digest for that nonce" — an expired, foreign or forgotten nonce (`stale`), and
+ * a replayed nonce-count, checked only after the digest matched. A UA whose late
+ * retransmission was refused as a replay then retries with the new nonce without asking its
+ * user; a replayer learns nothing it did not know (the digest was valid) and still cannot
+ * answer the new nonce.
+ */
+export function challengeStale(verdict: DigestVerdict): boolean {
+  return verdict.kind === 'stale' || (verdict.kind === 'failed' && verdict.reason === 'replay');
+}

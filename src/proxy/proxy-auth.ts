@@ -5,7 +5,7 @@
  * send as itself; the call policy may refuse an authenticated user a method. Without
  * credentials, an initial request is a guest call: allowed only when configured.
  */
-import type { DigestVerdict } from '../auth/index.js';
+import { type DigestVerdict, challengeStale } from '../auth/index.js';
 import { type EndpointLog, type IncomingRequest, sipLogFields } from '../sip/endpoint/index.js';
 import { type SipRequest, unescape } from '../sip/message/index.js';
 import type { AuthEvent, CallPolicy } from './call-policy.js';
@@ -51,7 +51,7 @@ export class ProxyAuth {
     }
     if (verdict.kind !== 'ok') {
       // §22.3: "407 (Proxy Authentication Required) ... MUST include a Proxy-Authenticate".
-      const headers = o.auth.challenge(realm, verdict.kind === 'stale').map((v) => ['Proxy-Authenticate', v] as [string, string]);
+      const headers = o.auth.challenge(realm, challengeStale(verdict)).map((v) => ['Proxy-Authenticate', v] as [string, string]);
       req.respond(407, { headers });
       // One security line per failure: the auth-event sink writes it when wired (as for the registrar).
       if (verdict.kind === 'failed' && o.onAuthEvent !== undefined) o.onAuthEvent({ kind: 'auth-failed', source: req.rx.source, claimed, reason: verdict.reason });

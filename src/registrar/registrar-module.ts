@@ -4,7 +4,7 @@
  * and the 200 OK listing every current binding with its remaining expiry.
  */
 import type { Clock } from '../lib/index.js';
-import type { DigestVerdict } from '../auth/index.js';
+import { type DigestVerdict, challengeStale } from '../auth/index.js';
 import type { LocationStore, Binding } from '../location/index.js';
 import { type EndpointLog, type EndpointModule, type IncomingRequest, type LocalIdentity, sipLogFields } from '../sip/endpoint/index.js';
 import { type SipRequest, parseDeltaSeconds, parseNameAddr, unescape } from '../sip/message/index.js';
@@ -98,7 +98,7 @@ async function handleRegister(req: IncomingRequest, o: RegistrarOptions): Promis
         return req.respond(400, { reason: verdict.reason });
       case 'failed':
         o.onSecurityEvent?.({ kind: 'auth-failed', source, aor, reason: verdict.reason });
-        return challenge(req, o.auth, realm, false);
+        return challenge(req, o.auth, realm, challengeStale(verdict));
       case 'stale':
         return challenge(req, o.auth, realm, true);
       case 'missing':

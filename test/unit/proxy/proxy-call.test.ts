@@ -31,6 +31,14 @@ describe('proxy: a call between registered phones (RFC 3261 §16)', () => {
     // Bob is reached through his NAT pinhole, not his Contact: our entry carries his flow token.
     assert.match(inv.header('record-route') ?? '', FLOW_RR);
     assert.equal(inv.header('proxy-authorization'), undefined, 'our credentials are consumed');
+    // The same credentials in another INVITE replay the nonce-count: challenged again, with
+    // stale=true as the digest itself was right (RFC 7616 §3.3), and not forwarded.
+    await s.send(ALICE, s.invite('sip:bob@example.com', [`Proxy-Authorization: ${creds.value}`]));
+    const again = s.alice.responses(407);
+    assert.equal(again.length, 2);
+    assert.match(again[1].fields('proxy-authenticate')[0].value, /stale=true/i);
+    assert.doesNotMatch(challenge.fields('proxy-authenticate')[0].value, /stale/i);
+    assert.equal(s.bob.requests('INVITE').length, 1);
   });
 
   it('relays 180 and 200 back, then ACK and BYE follow the Route through the proxy', async () => {

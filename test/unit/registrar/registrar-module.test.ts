@@ -191,9 +191,17 @@ describe('registrar module (RFC 3261 §10.3) over the loop transport', () => {
     assert.equal(again.status, 200);
     assert.equal(again.to.tag, first.to.tag);
     // The same credentials in a NEW request (another branch) are a replayed nonce-count:
-    // a fresh challenge, never a silent accept.
+    // a fresh challenge, never a silent accept. The digest was right, so the challenge says
+    // stale=true (RFC 7616 §3.3): a UA whose late retransmission this was retries at once.
     const replay = await register({ ...sent, branch: 'z9hG4bK-other', cseq: 3 });
     assert.equal(replay.status, 401);
+    for (const f of replay.fields('www-authenticate')) assert.match(f.value, /stale=true/i);
+    // A wrong password is never stale.
+    const guess = answerChallenge(www, { username: 'alice', password: 'guess', method: 'REGISTER', uri: 'sip:example.com' });
+    assert.ok(guess.ok);
+    const wrong = await register({ ...sent, branch: 'z9hG4bK-guess', cseq: 3, authorization: guess.value });
+    assert.equal(wrong.status, 401);
+    for (const f of wrong.fields('www-authenticate')) assert.doesNotMatch(f.value, /stale/i);
     // An older CSeq from the same Call-ID, properly authenticated, is refused (§10.3 step 7).
     const fresh = answerChallenge(replay.fields('www-authenticate')[1].value, { username: 'alice', password: 'wonderland', method: 'REGISTER', uri: 'sip:example.com' });
     assert.ok(fresh.ok);
