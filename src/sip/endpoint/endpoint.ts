@@ -3,9 +3,10 @@
  * RFC 3261 §8.2 checks, and hands each request to the module pipeline in priority order.
  * What no module handles gets the answer §8.2 prescribes (405/501/481/483/403).
  */
-import type { Clock } from '../../lib/index.js';
+import { type Clock, newTag } from '../../lib/index.js';
 import {
   HeaderField,
+  type ResponseOptions,
   type SipRequest,
   SipResponse,
   createResponse,
@@ -25,7 +26,6 @@ import {
 import type { LocalIdentity } from './local-identity.js';
 import { MergedRequestDetector } from './merged-requests.js';
 import { StatelessResponseCache } from './stateless-response-cache.js';
-import { PendingRequest, type PendingRequestHost } from './pending-request.js';
 import { type EndpointModule, type IncomingRequest, type IncomingResponse, priorityOf } from './module.js';
 import { partialLogFields, sipLogFields } from './log-fields.js';
 import { createOptionsModule } from './options-module.js';
@@ -317,16 +317,38 @@ export class Endpoint implements TransactionUser {
   }
 
   private incoming(request: SipRequest, rx: ReceivedContext, tx: ServerTransaction | undefined): IncomingRequest {
+    let toTag: string | undefined;
+    let answered = false;
     // Requests answered statelessly are tracked too, so a graceful stop waits for them.
     const trackId = tx?.id ?? (request.method === 'ACK' ? undefined : `stateless-${++this.statelessSeq}`);
-    return new PendingRequest(this.pendingHost, request, rx, tx, this.options.identity.isLocalUri(request.uri), trackId);
+    const send = (res: SipResponse): void => {
+      if (res.status >= 200) {
+        answered = true;
+        if (trackId !== undefined) this.unanswered.delete(trackId);
+      }
+      if (tx !== undefined) tx.respond(res);
+      else if (request.method !== 'ACK') {
+        if (res.status >= 200) this.statelessResponses.store(request, res);
+        this.sendStateless(res, request, rx);
+      }
+    };
+    const incoming: IncomingRequest = {
+      request,
+      rx,
+      ...(tx === undefined ? {} : { transactionId: tx.id }),
+      isLocal: this.options.identity.isLocalUri(request.uri),
+      get answered() {
+        return answered;
+      },
+      respond: (status: number, opts: ResponseOptions = {}) => {
+        toTag ??= request.to.tag ?? newTag();
+        send(createResponse(request, status, { ...opts, toTag }));
+      },
+      send,
+    };
+    if (trackId !== undefined) this.unanswered.set(trackId, incoming);
+    return incoming;
   }
-
-  private readonly pendingHost: PendingRequestHost = {
-    unanswered: this.unanswered,
-    storeStateless: (request, response) => this.statelessResponses.store(request, response),
-    sendStateless: (response, request, rx) => this.sendStateless(response, request, rx),
-  };
 
   private sendStateless(res: SipResponse, req: SipRequest, rx: ReceivedContext): void {
     void this.options.transport.send(res, responseDestination(req.topVia, rx));

@@ -24,7 +24,7 @@ export interface IncomingRequest {
   readonly request: SipRequest;
   readonly rx: ReceivedContext;
   /** The server transaction's id, when the request is handled in one (not ACK, not stateless). */
-  readonly transactionId?: string | undefined;
+  readonly transactionId?: string;
   /** True when the Request-URI names this server (one of its domains or listen addresses). */
   readonly isLocal: boolean;
   /**
