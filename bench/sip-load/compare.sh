@@ -50,6 +50,11 @@ start_sb() {
 }
 stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
 
+# kamailio_register LABEL: the anchor's register run, logged as kamailio-LABEL.log
+kamailio_register() {
+  SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-$1 "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-$1.log"
+}
+
 run_floor() {
   local workers=$1
   node "$ROOT/bench/sip-load/node-floor.mjs" "$PORT" "$workers" >"$OUT/floor-$workers.log" 2>&1 &
@@ -66,7 +71,7 @@ for mode in "${modes[@]}"; do
     else
       echo "== floor: kamailio"
       kpid=$("$HARNESS/start-kamailio.sh")
-      SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-floor "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-floor.log"
+      kamailio_register floor
       "$HARNESS/stop-kamailio.sh" >/dev/null
     fi
     echo "== floor: node-floor.mjs, one process"; run_floor 1
@@ -76,7 +81,7 @@ for mode in "${modes[@]}"; do
   echo "== $mode: kamailio"
   kpid=$("$HARNESS/start-kamailio.sh")
   case $mode in
-    register) SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-register "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-register.log" ;;
+    register) kamailio_register register ;;
     fill) SERVER_PID=$kpid FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/kamailio-fill "$HARNESS/run.sh" 127.0.0.1 5080 fill | tee "$OUT/kamailio-fill.log" ;;
     call) SERVER_PID=$kpid START_RATE=${CALL_START:-1000} OUT_DIR=$OUT/kamailio-call "$HARNESS/run.sh" 127.0.0.1 5080 call | tee "$OUT/kamailio-call.log" ;;
   esac

@@ -140,10 +140,6 @@ export function topViaBranch(r: ReceivedResponse): string | undefined {
 
 const RECV_BUFFER_BYTES = 8 * 1024 * 1024;
 
-/**
- * A UDP socket bound on 127.0.0.1 that records every response it receives. Used both for
- * one-off requests and for bulk sends (the PROTOS run), where responses are matched later.
- */
 /** A UDP socket bound on `host` (a loopback address), port chosen by the system; rejects on a bind error. */
 export async function bindUdp4(host: string): Promise<UdpSocket> {
   const socket = createSocket('udp4');
@@ -157,6 +153,10 @@ export async function bindUdp4(host: string): Promise<UdpSocket> {
   return socket;
 }
 
+/**
+ * A UDP socket bound on 127.0.0.1 that records every response it receives. Used both for
+ * one-off requests and for bulk sends (the PROTOS run), where responses are matched later.
+ */
 export class UdpSipClient {
   readonly responses: ReceivedResponse[] = [];
   private readonly started = Date.now();
