@@ -3,11 +3,16 @@
 # (../shared/bench/sip-load/run.sh). Not a test: it prints RESULT lines and the ratios.
 #
 #   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
-#   npm run bench:sip-load -- register      # one mode (register | fill | call | floor)
+#   npm run bench:sip-load -- register      # one mode (register | fill | call | floor | components)
 #
 # `floor` is not Switchboard: it drives node-floor.mjs (a canned REGISTER responder, no parsing,
 # no digest, no storage) with the register load, once as one process and once as two processes
 # sharing the socket — the most any Node.js registrar could hold here, beside Kamailio.
+# `components` is not Switchboard either: component-floor.mjs runs the server's parser, digest
+# authenticator, user directory, binding update and SQLite location store with none of the
+# server's architecture around them (transactions, pipeline, security, metrics) — what the
+# work a registrar must do costs in Node.js. Both reuse the anchor's register result when
+# `register` ran earlier in the same sitting.
 #
 # Needs Debian's sip-tester (sipp) and kamailio; run as root on a quiet machine.
 # Switchboard runs with the 100,000 harness users imported, `auth.algorithms: [md5]`
@@ -64,18 +69,42 @@ run_floor() {
   stop_sb
 }
 
+# kamailio_register_once LABEL: kamailio-LABEL.log from this sitting's register run, or a new run
+kamailio_register_once() {
+  if [[ -f $OUT/kamailio-register.log ]]; then
+    cp "$OUT/kamailio-register.log" "$OUT/kamailio-$1.log"   # register ran earlier in this sitting
+  else
+    echo "== $1: kamailio"
+    kpid=$("$HARNESS/start-kamailio.sh")
+    kamailio_register "$1"
+    "$HARNESS/stop-kamailio.sh" >/dev/null
+  fi
+}
+
+clear_bindings() {
+  node -e "const D=require('$ROOT/node_modules/better-sqlite3');const d=new D('$DATA/switchboard.db');try{d.exec('DELETE FROM location_bindings')}catch{}"
+}
+
+run_components() {
+  clear_bindings
+  node "$ROOT/bench/sip-load/component-floor.mjs" "$PORT" "$DATA" >"$OUT/components.log" 2>&1 &
+  SB_PID=$!
+  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+  kill -0 "$SB_PID" 2>/dev/null || { echo "component-floor.mjs did not start; see $OUT/components.log" >&2; exit 1; }
+  SERVER_PID=$SB_PID START_RATE=${COMPONENTS_START:-2000} OUT_DIR=$OUT/components "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/components-register.log"
+  stop_sb
+}
+
 for mode in "${modes[@]}"; do
   if [[ $mode == floor ]]; then
-    if [[ -f $OUT/kamailio-register.log ]]; then
-      cp "$OUT/kamailio-register.log" "$OUT/kamailio-floor.log"   # register ran earlier in this sitting
-    else
-      echo "== floor: kamailio"
-      kpid=$("$HARNESS/start-kamailio.sh")
-      kamailio_register floor
-      "$HARNESS/stop-kamailio.sh" >/dev/null
-    fi
+    kamailio_register_once floor
     echo "== floor: node-floor.mjs, one process"; run_floor 1
     echo "== floor: node-floor.mjs, two processes sharing the socket"; run_floor 2
+    continue
+  fi
+  if [[ $mode == components ]]; then
+    kamailio_register_once components
+    echo "== components: component-floor.mjs"; run_components
     continue
   fi
   echo "== $mode: kamailio"
@@ -87,7 +116,7 @@ for mode in "${modes[@]}"; do
   esac
   "$HARNESS/stop-kamailio.sh" >/dev/null
   echo "== $mode: switchboard"
-  node -e "const D=require('$ROOT/node_modules/better-sqlite3');const d=new D('$DATA/switchboard.db');try{d.exec('DELETE FROM location_bindings')}catch{}" 
+  clear_bindings
   start_sb "$mode"
   case $mode in
     register) SERVER_PID=$SB_PID START_RATE=${SB_REG_START:-1000} OUT_DIR=$OUT/switchboard-register "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/switchboard-register.log" ;;
@@ -110,6 +139,15 @@ for mode in "${modes[@]}"; do
       fr=$(grep -o 'rate_ok=[0-9]*' <<<"$f" | cut -d= -f2)
       [[ -n $kr && -n $fr ]] && awk -v w="$w" -v s="$fr" -v k="$kr" 'BEGIN { printf "register floor (%d process(es)) / kamailio = %.2f (%d/s vs %d/s)\n", w, s / k, s, k }'
     done
+    continue
+  fi
+  if [[ $mode == components ]]; then
+    k=$(grep '^RESULT' "$OUT/kamailio-components.log" | tail -1 || true)
+    c=$(grep '^RESULT' "$OUT/components-register.log" | tail -1 || true)
+    echo "kamailio:        $k"
+    echo "components:      $c"
+    kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); cr=$(grep -o 'rate_ok=[0-9]*' <<<"$c" | cut -d= -f2)
+    [[ -n $kr && -n $cr ]] && awk -v s="$cr" -v k="$kr" 'BEGIN { printf "register components (no architecture) / kamailio = %.2f (%d/s vs %d/s)\n", s / k, s, k }'
     continue
   fi
   k=$(grep '^RESULT' "$OUT/kamailio-$mode.log" | tail -1 || true)
