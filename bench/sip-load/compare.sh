@@ -3,11 +3,14 @@
 # (../shared/bench/sip-load/run.sh). Not a test: it prints RESULT lines and the ratios.
 #
 #   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
-#   npm run bench:sip-load -- register      # one mode (register | fill | call | floor | components)
+#   npm run bench:sip-load -- register      # one mode (register | fill | call | floor | floor-call | components)
 #
 # `floor` is not Switchboard: it drives node-floor.mjs (a canned REGISTER responder, no parsing,
 # no digest, no storage) with the register load, once as one process and once as two processes
 # sharing the socket — the most any Node.js registrar could hold here, beside Kamailio.
+# `floor-call` drives the same node-floor.mjs with the call load: it relays by line edits, with
+# no parsing and no state (the most any Node.js proxy could hold here); it reuses the anchor's
+# call result when `call` ran earlier in the same sitting.
 # `components` is not Switchboard either: component-floor.mjs runs the server's parser, digest
 # authenticator, user directory, binding update and SQLite location store with none of the
 # server's architecture around them (transactions, pipeline, security, metrics) — what the
@@ -102,6 +105,23 @@ for mode in "${modes[@]}"; do
     echo "== floor: node-floor.mjs, two processes sharing the socket"; run_floor 2
     continue
   fi
+  if [[ $mode == floor-call ]]; then
+    if [[ -f $OUT/kamailio-call.log ]]; then
+      cp "$OUT/kamailio-call.log" "$OUT/kamailio-floor-call.log"   # call ran earlier in this sitting
+    else
+      echo "== floor-call: kamailio"
+      kpid=$("$HARNESS/start-kamailio.sh")
+      SERVER_PID=$kpid START_RATE=${CALL_START:-1000} OUT_DIR=$OUT/kamailio-floor-call "$HARNESS/run.sh" 127.0.0.1 5080 call | tee "$OUT/kamailio-floor-call.log"
+      "$HARNESS/stop-kamailio.sh" >/dev/null
+    fi
+    echo "== floor-call: node-floor.mjs, one process"
+    node "$ROOT/bench/sip-load/node-floor.mjs" "$PORT" >"$OUT/floor-call.log" 2>&1 &
+    SB_PID=$!
+    for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+    SERVER_PID=$SB_PID START_RATE=${FLOOR_CALL_START:-2000} OUT_DIR=$OUT/floor-call "$HARNESS/run.sh" 127.0.0.1 "$PORT" call | tee "$OUT/floor-call-call.log"
+    stop_sb
+    continue
+  fi
   if [[ $mode == components ]]; then
     kamailio_register_once components
     echo "== components: component-floor.mjs"; run_components
@@ -139,6 +159,15 @@ for mode in "${modes[@]}"; do
       fr=$(grep -o 'rate_ok=[0-9]*' <<<"$f" | cut -d= -f2)
       [[ -n $kr && -n $fr ]] && awk -v w="$w" -v s="$fr" -v k="$kr" 'BEGIN { printf "register floor (%d process(es)) / kamailio = %.2f (%d/s vs %d/s)\n", w, s / k, s, k }'
     done
+    continue
+  fi
+  if [[ $mode == floor-call ]]; then
+    k=$(grep '^RESULT' "$OUT/kamailio-floor-call.log" | tail -1 || true)
+    f=$(grep '^RESULT' "$OUT/floor-call-call.log" | tail -1 || true)
+    echo "kamailio:        $k"
+    echo "node floor call: $f"
+    kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); fr=$(grep -o 'rate_ok=[0-9]*' <<<"$f" | cut -d= -f2)
+    [[ -n $kr && -n $fr ]] && awk -v s="$fr" -v k="$kr" 'BEGIN { printf "call floor (stateless relay, no parsing) / kamailio = %.2f (%d/s vs %d/s)\n", s / k, s, k }'
     continue
   fi
   if [[ $mode == components ]]; then

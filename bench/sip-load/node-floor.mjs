@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 /**
- * The runtime's floor for the register benchmark: NOT a SIP server. It answers the harness's
- * REGISTER scenario with the least work a Node.js process can do — one UDP receive, the five
- * headers a response must copy found by a line scan, one canned 401 or 200 sent back — and
- * no parsing, no digest check, no storage. The rate it holds in `run.sh … register` is an upper
- * bound for any Node.js registrar on this machine with this harness, measured in the same
- * sitting as Kamailio and Switchboard (compare.sh `floor` mode).
+ * The runtime's floor for the register and call benchmarks: NOT a SIP server. It answers the
+ * harness's REGISTER scenario with the least work a Node.js process can do — one UDP receive,
+ * the five headers a response must copy found by a line scan, one canned 401 or 200 sent
+ * back — and no parsing, no digest check, no storage. The rate it holds in `run.sh … register`
+ * is an upper bound for any Node.js registrar on this machine with this harness, measured in
+ * the same sitting as Kamailio and Switchboard (compare.sh `floor` mode).
+ *
+ * For `run.sh … call` it relays the rest by line edits, with no state and no parsing: a
+ * request gets a Via of ours on top (and an INVITE a Record-Route and a canned 100 Trying, as a
+ * stateful proxy sends), our Route is dropped, and it goes to the contact the last REGISTER
+ * named (the harness registers every callee at one UAS); a response loses our Via and goes to
+ * the sent-by of the next one. No retransmission handling, no CANCEL, no Max-Forwards check:
+ * an upper bound for a Node.js proxy here (compare.sh `floor-call` mode).
  *
  *   node bench/sip-load/node-floor.mjs PORT [WORKERS]
  *
@@ -48,11 +55,72 @@ function answer(msg) {
   return Buffer.from(`${head.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
 }
 
+const ME = `127.0.0.1:${port}`;
+/** Where the callees are: host and port of the Contact of the last REGISTER. */
+let callee;
+let branches = 0;
+
+/** `sip:user@host:port;…` in a Contact line → [host, port]. */
+function contactAddress(line) {
+  const m = /@([0-9.]+):(\d+)/.exec(line);
+  return m === null ? undefined : [m[1], Number(m[2])];
+}
+
+/** Relays a request (to the callee) or a response (to the next Via); undefined to drop it. */
+function relay(msg) {
+  const text = msg.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const lines = text.slice(0, end).split('\r\n');
+  const body = text.slice(end);
+  if (lines[0].startsWith('SIP/2.0 ')) {
+    // Response: drop our (top) Via value — its own line, or the first of a comma list.
+    const ours = lines.findIndex((l) => /^(via|v):/i.test(l));
+    if (ours < 0) return undefined;
+    const comma = lines[ours].indexOf(', ');
+    if (comma < 0) lines.splice(ours, 1);
+    else lines[ours] = `Via: ${lines[ours].slice(comma + 2)}`;
+    const next = lines.find((l) => /^(via|v):/i.test(l));
+    const m = next === undefined ? null : /SIP\/2\.0\/UDP ([0-9.]+):(\d+)/i.exec(next);
+    if (m === null) return undefined;
+    return { bytes: Buffer.from(`${lines.join('\r\n')}${body}`, 'latin1'), host: m[1], port: Number(m[2]) };
+  }
+  if (callee === undefined) return undefined;
+  const out = [lines[0], `Via: SIP/2.0/UDP ${ME};branch=z9hG4bKfloor${++branches}`];
+  for (let i = 1; i < lines.length; i++) {
+    if (/^route:/i.test(lines[i]) && lines[i].includes(ME)) continue;
+    out.push(lines[i]);
+  }
+  if (lines[0].startsWith('INVITE ')) out.splice(2, 0, `Record-Route: <sip:${ME};lr>`);
+  return { bytes: Buffer.from(`${out.join('\r\n')}${body}`, 'latin1'), host: callee[0], port: callee[1] };
+}
+
+/** The canned 100 Trying for an INVITE (copied headers only). */
+function trying(msg) {
+  const lines = msg.toString('latin1').split('\r\n');
+  const copied = [];
+  for (let i = 1; i < lines.length && lines[i] !== ''; i++) {
+    const lower = lines[i].slice(0, 16).toLowerCase();
+    if (COPIED.some((h) => lower.startsWith(h))) copied.push(lines[i]);
+  }
+  return Buffer.from(`SIP/2.0 100 Trying\r\n${copied.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+}
+
 function serve() {
   const socket = dgram.createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
     const reply = answer(msg);
-    if (reply !== undefined) socket.send(reply, rinfo.port, rinfo.address);
+    if (reply !== undefined) {
+      if (callee === undefined || msg.includes('Authorization')) {
+        const contact = msg.toString('latin1').split('\r\n').find((l) => /^(contact|m):/i.test(l));
+        callee = contact === undefined ? callee : contactAddress(contact) ?? callee;
+      }
+      socket.send(reply, rinfo.port, rinfo.address);
+      return;
+    }
+    if (msg.subarray(0, 7).toString('latin1') === 'INVITE ') socket.send(trying(msg), rinfo.port, rinfo.address);
+    const out = relay(msg);
+    if (out !== undefined) socket.send(out.bytes, out.port, out.host);
   });
   socket.bind(port, '127.0.0.1');
   process.on('SIGTERM', () => process.exit(0));
