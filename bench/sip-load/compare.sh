@@ -49,146 +49,123 @@ printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepaliv
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
+# wait_listening PID LOG NAME: until something listens on PORT; exits if the process died
+wait_listening() {
+  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+  kill -0 "$1" 2>/dev/null || { echo "$3 did not start; see $2" >&2; exit 1; }
+}
+
 start_sb() {
   "$ROOT/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" \
     --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/server-$1.log" 2>&1 &
   SB_PID=$!
-  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
-  kill -0 "$SB_PID" 2>/dev/null || { echo "switchboard did not start; see $OUT/server-$1.log" >&2; exit 1; }
+  wait_listening "$SB_PID" "$OUT/server-$1.log" switchboard
 }
 stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
-
-# kamailio_register LABEL: the anchor's register run, logged as kamailio-LABEL.log
-kamailio_register() {
-  SERVER_PID=$kpid START_RATE=${REG_START:-2000} OUT_DIR=$OUT/kamailio-$1 "$HARNESS/run.sh" 127.0.0.1 5080 register | tee "$OUT/kamailio-$1.log"
-}
-
-run_floor() {
-  local workers=$1
-  node "$ROOT/bench/sip-load/node-floor.mjs" "$PORT" "$workers" >"$OUT/floor-$workers.log" 2>&1 &
-  SB_PID=$!
-  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
-  SERVER_PID=$SB_PID START_RATE=${FLOOR_START:-8000} OUT_DIR=$OUT/floor-$workers "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/floor-$workers-register.log"
-  stop_sb
-}
-
-# kamailio_register_once LABEL: kamailio-LABEL.log from this sitting's register run, or a new run
-kamailio_register_once() {
-  if [[ -f $OUT/kamailio-register.log ]]; then
-    cp "$OUT/kamailio-register.log" "$OUT/kamailio-$1.log"   # register ran earlier in this sitting
-  else
-    echo "== $1: kamailio"
-    kpid=$("$HARNESS/start-kamailio.sh")
-    kamailio_register "$1"
-    "$HARNESS/stop-kamailio.sh" >/dev/null
-  fi
-}
 
 clear_bindings() {
   node -e "const D=require('$ROOT/node_modules/better-sqlite3');const d=new D('$DATA/switchboard.db');try{d.exec('DELETE FROM location_bindings')}catch{}"
 }
 
-run_components() {
-  clear_bindings
-  node "$ROOT/bench/sip-load/component-floor.mjs" "$PORT" "$DATA" >"$OUT/components.log" 2>&1 &
+# harness MODE PORT SERVER_PID START_RATE LABEL: run.sh MODE against PORT, logged as LABEL.log
+# (fill takes its rate from FILL_RATE, the searches start at START_RATE)
+harness() {
+  local rate="START_RATE=$4"
+  [[ $1 == fill ]] && rate="FILL_RATE=${FILL_RATE:-2000}"
+  env SERVER_PID="$3" "$rate" OUT_DIR="$OUT/$5" "$HARNESS/run.sh" 127.0.0.1 "$2" "$1" | tee "$OUT/$5.log"
+}
+
+# run_kamailio MODE LABEL: the anchor under MODE's load, logged as kamailio-LABEL.log
+run_kamailio() {
+  local start
+  case $1 in register) start=${REG_START:-2000} ;; call) start=${CALL_START:-1000} ;; *) start=0 ;; esac
+  echo "== $2: kamailio"
+  kpid=$("$HARNESS/start-kamailio.sh")
+  harness "$1" 5080 "$kpid" "$start" "kamailio-$2"
+  "$HARNESS/stop-kamailio.sh" >/dev/null
+}
+
+# kamailio_once MODE LABEL: kamailio-LABEL.log from this sitting's MODE run, or a run of its own
+kamailio_once() {
+  if [[ -f $OUT/kamailio-$1.log ]]; then
+    cp "$OUT/kamailio-$1.log" "$OUT/kamailio-$2.log"   # MODE ran earlier in this sitting
+  else
+    run_kamailio "$1" "$2"
+  fi
+}
+
+# reference LABEL MODE START_RATE COMMAND...: a stand-in that is not Switchboard, under MODE's
+# load; its output goes to LABEL.log, the harness's to LABEL-MODE.log
+reference() {
+  local label=$1 mode=$2 start=$3
+  shift 3
+  echo "== $label"
+  "$@" >"$OUT/$label.log" 2>&1 &
   SB_PID=$!
-  for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
-  kill -0 "$SB_PID" 2>/dev/null || { echo "component-floor.mjs did not start; see $OUT/components.log" >&2; exit 1; }
-  SERVER_PID=$SB_PID START_RATE=${COMPONENTS_START:-2000} OUT_DIR=$OUT/components "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/components-register.log"
+  wait_listening "$SB_PID" "$OUT/$label.log" "$label"
+  harness "$mode" "$PORT" "$SB_PID" "$start" "$label-$mode"
   stop_sb
 }
 
+FLOOR=$ROOT/bench/sip-load/node-floor.mjs
 for mode in "${modes[@]}"; do
-  if [[ $mode == floor ]]; then
-    kamailio_register_once floor
-    echo "== floor: node-floor.mjs, one process"; run_floor 1
-    echo "== floor: node-floor.mjs, two processes sharing the socket"; run_floor 2
-    continue
-  fi
-  if [[ $mode == floor-call ]]; then
-    if [[ -f $OUT/kamailio-call.log ]]; then
-      cp "$OUT/kamailio-call.log" "$OUT/kamailio-floor-call.log"   # call ran earlier in this sitting
-    else
-      echo "== floor-call: kamailio"
-      kpid=$("$HARNESS/start-kamailio.sh")
-      SERVER_PID=$kpid START_RATE=${CALL_START:-1000} OUT_DIR=$OUT/kamailio-floor-call "$HARNESS/run.sh" 127.0.0.1 5080 call | tee "$OUT/kamailio-floor-call.log"
-      "$HARNESS/stop-kamailio.sh" >/dev/null
-    fi
-    echo "== floor-call: node-floor.mjs, one process"
-    node "$ROOT/bench/sip-load/node-floor.mjs" "$PORT" >"$OUT/floor-call.log" 2>&1 &
-    SB_PID=$!
-    for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
-    SERVER_PID=$SB_PID START_RATE=${FLOOR_CALL_START:-2000} OUT_DIR=$OUT/floor-call "$HARNESS/run.sh" 127.0.0.1 "$PORT" call | tee "$OUT/floor-call-call.log"
-    stop_sb
-    continue
-  fi
-  if [[ $mode == components ]]; then
-    kamailio_register_once components
-    echo "== components: component-floor.mjs"; run_components
-    continue
-  fi
-  echo "== $mode: kamailio"
-  kpid=$("$HARNESS/start-kamailio.sh")
   case $mode in
-    register) kamailio_register register ;;
-    fill) SERVER_PID=$kpid FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/kamailio-fill "$HARNESS/run.sh" 127.0.0.1 5080 fill | tee "$OUT/kamailio-fill.log" ;;
-    call) SERVER_PID=$kpid START_RATE=${CALL_START:-1000} OUT_DIR=$OUT/kamailio-call "$HARNESS/run.sh" 127.0.0.1 5080 call | tee "$OUT/kamailio-call.log" ;;
+    floor)
+      kamailio_once register floor
+      reference floor-1 register "${FLOOR_START:-8000}" node "$FLOOR" "$PORT" 1
+      reference floor-2 register "${FLOOR_START:-8000}" node "$FLOOR" "$PORT" 2   # two processes sharing the socket
+      ;;
+    floor-call)
+      kamailio_once call floor-call
+      reference floor-call call "${FLOOR_CALL_START:-2000}" node "$FLOOR" "$PORT"
+      ;;
+    components)
+      kamailio_once register components
+      clear_bindings
+      reference components register "${COMPONENTS_START:-2000}" node "$ROOT/bench/sip-load/component-floor.mjs" "$PORT" "$DATA"
+      ;;
+    *)
+      run_kamailio "$mode" "$mode"
+      echo "== $mode: switchboard"
+      clear_bindings
+      start_sb "$mode"
+      case $mode in register) start=${SB_REG_START:-1000} ;; call) start=${SB_CALL_START:-200} ;; *) start=0 ;; esac
+      harness "$mode" "$PORT" "$SB_PID" "$start" "switchboard-$mode"
+      stop_sb
+      ;;
   esac
-  "$HARNESS/stop-kamailio.sh" >/dev/null
-  echo "== $mode: switchboard"
-  clear_bindings
-  start_sb "$mode"
-  case $mode in
-    register) SERVER_PID=$SB_PID START_RATE=${SB_REG_START:-1000} OUT_DIR=$OUT/switchboard-register "$HARNESS/run.sh" 127.0.0.1 "$PORT" register | tee "$OUT/switchboard-register.log" ;;
-    fill) SERVER_PID=$SB_PID FILL_RATE=${FILL_RATE:-2000} OUT_DIR=$OUT/switchboard-fill "$HARNESS/run.sh" 127.0.0.1 "$PORT" fill | tee "$OUT/switchboard-fill.log" ;;
-    call) SERVER_PID=$SB_PID START_RATE=${SB_CALL_START:-200} OUT_DIR=$OUT/switchboard-call "$HARNESS/run.sh" 127.0.0.1 "$PORT" call | tee "$OUT/switchboard-call.log" ;;
-  esac
-  stop_sb
 done
+
+# ratio WHAT KAMAILIO_LOG OTHER_LOG: both RESULT lines and the rate of the other over Kamailio's
+ratio() {
+  local k o kr or
+  k=$(grep '^RESULT' "$OUT/$2" | tail -1 || true)
+  o=$(grep '^RESULT' "$OUT/$3" | tail -1 || true)
+  printf 'kamailio:  %s\n%s: %s\n' "$k" "${3%.log}" "$o"
+  kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2)
+  or=$(grep -o 'rate_ok=[0-9]*' <<<"$o" | cut -d= -f2)
+  if [[ -n $kr && -n $or ]]; then
+    awk -v w="$1" -v s="$or" -v k="$kr" 'BEGIN { printf "%s / kamailio = %.2f (%d/s vs %d/s)\n", w, s / k, s, k }'
+  fi
+}
 
 echo
 echo "== summary ($OUT)"
 for mode in "${modes[@]}"; do
-  if [[ $mode == floor ]]; then
-    k=$(grep '^RESULT' "$OUT/kamailio-floor.log" | tail -1 || true)
-    echo "kamailio:        $k"
-    kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2)
-    for w in 1 2; do
-      f=$(grep '^RESULT' "$OUT/floor-$w-register.log" | tail -1 || true)
-      echo "node floor x$w:   $f"
-      fr=$(grep -o 'rate_ok=[0-9]*' <<<"$f" | cut -d= -f2)
-      [[ -n $kr && -n $fr ]] && awk -v w="$w" -v s="$fr" -v k="$kr" 'BEGIN { printf "register floor (%d process(es)) / kamailio = %.2f (%d/s vs %d/s)\n", w, s / k, s, k }'
-    done
-    continue
-  fi
-  if [[ $mode == floor-call ]]; then
-    k=$(grep '^RESULT' "$OUT/kamailio-floor-call.log" | tail -1 || true)
-    f=$(grep '^RESULT' "$OUT/floor-call-call.log" | tail -1 || true)
-    echo "kamailio:        $k"
-    echo "node floor call: $f"
-    kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); fr=$(grep -o 'rate_ok=[0-9]*' <<<"$f" | cut -d= -f2)
-    [[ -n $kr && -n $fr ]] && awk -v s="$fr" -v k="$kr" 'BEGIN { printf "call floor (stateless relay, no parsing) / kamailio = %.2f (%d/s vs %d/s)\n", s / k, s, k }'
-    continue
-  fi
-  if [[ $mode == components ]]; then
-    k=$(grep '^RESULT' "$OUT/kamailio-components.log" | tail -1 || true)
-    c=$(grep '^RESULT' "$OUT/components-register.log" | tail -1 || true)
-    echo "kamailio:        $k"
-    echo "components:      $c"
-    kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); cr=$(grep -o 'rate_ok=[0-9]*' <<<"$c" | cut -d= -f2)
-    [[ -n $kr && -n $cr ]] && awk -v s="$cr" -v k="$kr" 'BEGIN { printf "register components (no architecture) / kamailio = %.2f (%d/s vs %d/s)\n", s / k, s, k }'
-    continue
-  fi
-  k=$(grep '^RESULT' "$OUT/kamailio-$mode.log" | tail -1 || true)
-  s=$(grep '^RESULT' "$OUT/switchboard-$mode.log" | tail -1 || true)
-  echo "kamailio:    $k"
-  echo "switchboard: $s"
   case $mode in
-    register | call)
-      kr=$(grep -o 'rate_ok=[0-9]*' <<<"$k" | cut -d= -f2); sr=$(grep -o 'rate_ok=[0-9]*' <<<"$s" | cut -d= -f2)
-      [[ -n $kr && -n $sr ]] && awk -v m="$mode" -v s="$sr" -v k="$kr" 'BEGIN { printf "%s ratio switchboard/kamailio = %.2f (%d/s vs %d/s)\n", m, s / k, s, k }' ;;
+    floor)
+      ratio "register floor (1 process)" kamailio-floor.log floor-1-register.log
+      ratio "register floor (2 processes)" kamailio-floor.log floor-2-register.log ;;
+    floor-call) ratio "call floor (stateless relay, no parsing)" kamailio-floor-call.log floor-call-call.log ;;
+    components) ratio "register components (no architecture)" kamailio-components.log components-register.log ;;
+    register | call) ratio "$mode ratio switchboard" "kamailio-$mode.log" "switchboard-$mode.log" ;;
     fill)
+      k=$(grep '^RESULT' "$OUT/kamailio-fill.log" | tail -1 || true)
+      s=$(grep '^RESULT' "$OUT/switchboard-fill.log" | tail -1 || true)
+      printf 'kamailio:  %s\nswitchboard-fill: %s\n' "$k" "$s"
       kp=$(grep -o 'sum_Pss_kB=[0-9]*' <<<"$k" | head -1 | cut -d= -f2); sp=$(grep -o 'sum_Pss_kB=[0-9]*' <<<"$s" | head -1 | cut -d= -f2)
-      [[ -n $kp && -n $sp ]] && awk -v s="$sp" -v k="$kp" 'BEGIN { printf "fill memory (Pss, 100,000 users) switchboard/kamailio = %.2f (%d MB vs %d MB)\n", s / k, s / 1024, k / 1024 }' ;;
+      if [[ -n $kp && -n $sp ]]; then
+        awk -v s="$sp" -v k="$kp" 'BEGIN { printf "fill memory (Pss, 100,000 users) switchboard/kamailio = %.2f (%d MB vs %d MB)\n", s / k, s / 1024, k / 1024 }'
+      fi ;;
   esac
 done

@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 
 const Database = createRequire(import.meta.url)('better-sqlite3');
 const load = (path) => import(new URL(`../../dist/src/${path}/index.js`, import.meta.url).href);
-const [{ parse, serialize, createResponse, validateRequest, parseNameAddr }, { DigestAuthenticator, SqliteUserDirectory }, { SqliteLocationStore }, { updateBindings, aorKey }, { systemClock }] =
+const [{ parse, serialize, createResponse, validateRequest, parseNameAddr }, { DigestAuthenticator, SqliteUserDirectory, challengeStale }, { SqliteLocationStore }, { updateBindings, aorKey }, { systemClock }] =
   await Promise.all(['sip/message', 'auth', 'location', 'registrar', 'lib'].map(load));
 
 const port = Number(process.argv[2]);
@@ -63,8 +63,7 @@ async function register(req, rinfo) {
   if (validateRequest(req) !== undefined) return reply(createResponse(req, 400), rinfo);
   const verdict = auth.verify(req, REALM, 'www');
   if (verdict.kind !== 'ok') {
-    const stale = verdict.kind === 'stale' || (verdict.kind === 'failed' && verdict.reason === 'replay');
-    return reply(createResponse(req, 401, { headers: auth.challenge(REALM, stale).map((c) => ['WWW-Authenticate', c]) }), rinfo);
+    return reply(createResponse(req, 401, { headers: auth.challenge(REALM, challengeStale(verdict)).map((c) => ['WWW-Authenticate', c]) }), rinfo);
   }
   const expires = req.header('expires');
   const reg = {

@@ -31,34 +31,42 @@ if (!Number.isInteger(port) || port <= 0 || !Number.isInteger(workers) || worker
 }
 
 const COPIED = ['via:', 'v:', 'from:', 'f:', 'to:', 't:', 'call-id:', 'i:', 'cseq:'];
+const ME = `127.0.0.1:${port}`;
+/** Where the callees are: host and port of the Contact of the first REGISTER. */
+let callee;
+let branches = 0;
 
-/** The response for one REGISTER, or undefined for anything else. */
-function answer(msg) {
-  const text = msg.toString('latin1');
-  if (!text.startsWith('REGISTER ')) return undefined;
-  const lines = text.split('\r\n');
+/** The header lines a response copies from its request; the To line tagged when `toTag`. */
+function copiedHeaders(lines, toTag) {
   const copied = [];
+  for (let i = 1; i < lines.length; i++) {
+    const lower = lines[i].slice(0, 16).toLowerCase();
+    if (!COPIED.some((h) => lower.startsWith(h))) continue;
+    copied.push(toTag !== undefined && (lower.startsWith('to:') || lower.startsWith('t:')) ? `${lines[i]};tag=${toTag}` : lines[i]);
+  }
+  return copied;
+}
+
+/** The canned 401 or 200 for a REGISTER's header lines, and its Contact line. */
+function register(lines) {
   let contact = '';
   let authorized = false;
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') break;
-    const lower = line.slice(0, 16).toLowerCase();
-    if (COPIED.some((h) => lower.startsWith(h))) {
-      copied.push(lower.startsWith('to:') || lower.startsWith('t:') ? `${line};tag=floor` : line);
-    } else if (lower.startsWith('authorization')) authorized = true;
-    else if (lower.startsWith('contact:') || lower.startsWith('m:')) contact = line;
+    const lower = lines[i].slice(0, 16).toLowerCase();
+    if (lower.startsWith('authorization')) authorized = true;
+    else if (lower.startsWith('contact:') || lower.startsWith('m:')) contact = lines[i];
   }
+  const copied = copiedHeaders(lines, 'floor');
   const head = authorized
     ? ['SIP/2.0 200 OK', ...copied, `${contact};expires=3600`]
     : ['SIP/2.0 401 Unauthorized', ...copied, 'WWW-Authenticate: Digest realm="127.0.0.1", nonce="floor0123456789abcdef", qop="auth", algorithm=MD5'];
-  return Buffer.from(`${head.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+  return { bytes: Buffer.from(`${head.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), contact };
 }
 
-const ME = `127.0.0.1:${port}`;
-/** Where the callees are: host and port of the Contact of the last REGISTER. */
-let callee;
-let branches = 0;
+/** The canned 100 Trying for an INVITE's header lines. */
+function trying(lines) {
+  return Buffer.from(`SIP/2.0 100 Trying\r\n${copiedHeaders(lines).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+}
 
 /** `sip:user@host:port;…` in a Contact line → [host, port]. */
 function contactAddress(line) {
@@ -66,13 +74,11 @@ function contactAddress(line) {
   return m === null ? undefined : [m[1], Number(m[2])];
 }
 
-/** Relays a request (to the callee) or a response (to the next Via); undefined to drop it. */
-function relay(msg) {
-  const text = msg.toString('latin1');
-  const end = text.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const lines = text.slice(0, end).split('\r\n');
-  const body = text.slice(end);
+/**
+ * Relays a request (to the callee) or a response (to the next Via), given its header lines and
+ * the rest of the datagram from the empty line on; undefined to drop it.
+ */
+function relay(lines, body) {
   if (lines[0].startsWith('SIP/2.0 ')) {
     // Response: drop our (top) Via value — its own line, or the first of a comma list.
     const ours = lines.findIndex((l) => /^(via|v):/i.test(l));
@@ -87,41 +93,30 @@ function relay(msg) {
   }
   if (callee === undefined) return undefined;
   const out = [lines[0], `Via: SIP/2.0/UDP ${ME};branch=z9hG4bKfloor${++branches}`];
+  if (lines[0].startsWith('INVITE ')) out.push(`Record-Route: <sip:${ME};lr>`);
   for (let i = 1; i < lines.length; i++) {
     if (/^route:/i.test(lines[i]) && lines[i].includes(ME)) continue;
     out.push(lines[i]);
   }
-  if (lines[0].startsWith('INVITE ')) out.splice(2, 0, `Record-Route: <sip:${ME};lr>`);
   return { bytes: Buffer.from(`${out.join('\r\n')}${body}`, 'latin1'), host: callee[0], port: callee[1] };
-}
-
-/** The canned 100 Trying for an INVITE (copied headers only). */
-function trying(msg) {
-  const lines = msg.toString('latin1').split('\r\n');
-  const copied = [];
-  for (let i = 1; i < lines.length && lines[i] !== ''; i++) {
-    const lower = lines[i].slice(0, 16).toLowerCase();
-    if (COPIED.some((h) => lower.startsWith(h))) copied.push(lines[i]);
-  }
-  return Buffer.from(`SIP/2.0 100 Trying\r\n${copied.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
 }
 
 function serve() {
   const socket = dgram.createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
-    const reply = answer(msg);
-    if (reply !== undefined) {
-      // The first REGISTER names the callees' UAS (the call harness registers them all there);
-      // later ones cost nothing extra, so the register floor stays what it was.
-      if (callee === undefined) {
-        const contact = msg.toString('latin1').split('\r\n').find((l) => /^(contact|m):/i.test(l));
-        callee = contact === undefined ? callee : contactAddress(contact) ?? callee;
-      }
-      socket.send(reply, rinfo.port, rinfo.address);
+    const text = msg.toString('latin1');
+    const end = text.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const lines = text.slice(0, end).split('\r\n');
+    if (lines[0].startsWith('REGISTER ')) {
+      const reply = register(lines);
+      // The first REGISTER names the callees' UAS (the call harness registers them all there).
+      if (callee === undefined) callee = contactAddress(reply.contact);
+      socket.send(reply.bytes, rinfo.port, rinfo.address);
       return;
     }
-    if (msg.subarray(0, 7).toString('latin1') === 'INVITE ') socket.send(trying(msg), rinfo.port, rinfo.address);
-    const out = relay(msg);
+    if (lines[0].startsWith('INVITE ')) socket.send(trying(lines), rinfo.port, rinfo.address);
+    const out = relay(lines, text.slice(end));
     if (out !== undefined) socket.send(out.bytes, out.port, out.host);
   });
   socket.bind(port, '127.0.0.1');
