@@ -32,14 +32,18 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set([...STANDARD_METHODS, 'PRACK'
 
 function methodLabel(m: string | undefined): string {
   if (m === undefined) return 'unknown';
+  // Nearly every method arrives upper-case: no copy for those.
+  if (KNOWN_METHODS.has(m)) return m;
   const u = m.toUpperCase();
   return KNOWN_METHODS.has(u) ? u : 'other';
 }
 
 const KNOWN_SECURITY_KINDS: ReadonlySet<string> = new Set(SECURITY_EVENT_KINDS);
 
+const CODE_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', '8xx', '9xx'];
+
 function codeClass(status: number): string {
-  return `${Math.floor(status / 100)}xx`;
+  return CODE_CLASSES[Math.floor(status / 100)] ?? 'other';
 }
 
 /** Call setup (INVITE → 2xx) buckets, seconds. */
@@ -50,7 +54,7 @@ export class AdminMetrics {
   private readonly requests: TallyCounter<'method' | 'direction'>;
   private readonly responses: TallyCounter<'method' | 'class' | 'direction'>;
   private readonly unparsable: Counter;
-  private readonly callsTotal: Counter<'outcome'>;
+  private readonly callsTotal: TallyCounter<'outcome'>;
   private readonly setupTime: Histogram;
   private readonly authFailures: Counter;
   private readonly bansTotal: Counter;
@@ -84,7 +88,7 @@ export class AdminMetrics {
       registry: this.registry,
     });
     this.unparsable = new Counter({ name: 'switchboard_sip_unparsable_total', help: 'Inbound messages that did not parse as SIP', registers });
-    this.callsTotal = new Counter({ name: 'switchboard_calls_total', help: 'Calls by outcome (answered, failed, ended)', labelNames: ['outcome'], registers });
+    this.callsTotal = new TallyCounter({ name: 'switchboard_calls_total', help: 'Calls by outcome (answered, failed, ended)', labelNames: ['outcome'], registry: this.registry });
     this.setupTime = new Histogram({ name: 'switchboard_call_setup_seconds', help: 'INVITE received to 2xx forwarded', buckets: SETUP_BUCKETS, registers });
     this.authFailures = new Counter({
       name: 'switchboard_auth_failures_total',
@@ -220,16 +224,16 @@ export class AdminMetrics {
       case 'ringing':
         return;
       case 'answered':
-        this.callsTotal.inc({ outcome: 'answered' });
+        this.callsTotal.inc('answered');
         this.setupTime.observe(e.setupMs / 1000);
         return;
       case 'failed':
         this.liveCalls.delete(e.call.callId);
-        this.callsTotal.inc({ outcome: 'failed' });
+        this.callsTotal.inc('failed');
         return;
       case 'ended':
         this.liveCalls.delete(e.call.callId);
-        this.callsTotal.inc({ outcome: 'ended' });
+        this.callsTotal.inc('ended');
         return;
     }
   }

@@ -19,13 +19,23 @@ interface Tally<L extends string> {
   n: number;
 }
 
+/** One level of label values: the last level holds the tallies. */
+type Level<L extends string> = Map<string, Level<L> | Tally<L>>;
+
+/** At most three labels: inc() takes them as arguments, so counting allocates nothing. */
+const MAX_LABELS = 3;
+
 export class TallyCounter<L extends string> {
-  private readonly tallies = new Map<string, Tally<L>>();
+  private readonly root: Level<L> = new Map();
+  private readonly all: Array<Tally<L>> = [];
   private readonly labelNames: readonly L[];
 
   constructor(config: TallyCounterConfig<L>) {
+    if (config.labelNames.length < 1 || config.labelNames.length > MAX_LABELS) {
+      throw new Error(`TallyCounter ${config.name}: 1 to ${MAX_LABELS} labels, got ${config.labelNames.length}`);
+    }
     this.labelNames = config.labelNames;
-    const tallies = this.tallies;
+    const all = this.all;
     new Counter<L>({
       name: config.name,
       help: config.help,
@@ -33,21 +43,38 @@ export class TallyCounter<L extends string> {
       registers: [config.registry],
       collect() {
         this.reset();
-        for (const t of tallies.values()) this.inc(t.labels as Partial<Record<L, string>>, t.n);
+        for (const t of all) this.inc(t.labels as Partial<Record<L, string>>, t.n);
       },
     });
   }
 
-  /** Counts one event; `values` in the order of `labelNames`. Label values must be bounded. */
-  inc(...values: string[]): void {
-    const key = values.length === 1 ? values[0] : values.join('\u0000');
-    const t = this.tallies.get(key);
-    if (t !== undefined) {
-      t.n++;
-      return;
+  /**
+   * Counts one event; the label values in the order of `labelNames`. Label values must be
+   * bounded. One Map lookup per label and no key string: this runs twice per SIP message.
+   */
+  inc(a: string, b?: string, c?: string): void {
+    const last = this.labelNames.length - 1;
+    let level = this.root;
+    for (let i = 0; ; i++) {
+      const value = (i === 0 ? a : i === 1 ? b : c) ?? '';
+      let next = level.get(value);
+      if (next === undefined) {
+        next = i === last ? this.newTally(a, b, c) : new Map();
+        level.set(value, next);
+      }
+      if (i === last) {
+        (next as Tally<L>).n++;
+        return;
+      }
+      level = next as Level<L>;
     }
+  }
+
+  private newTally(a: string, b: string | undefined, c: string | undefined): Tally<L> {
     const labels = {} as Record<L, string>;
-    this.labelNames.forEach((name, i) => (labels[name] = values[i] ?? ''));
-    this.tallies.set(key, { labels, n: 1 });
+    this.labelNames.forEach((name, i) => (labels[name] = (i === 0 ? a : i === 1 ? b : c) ?? ''));
+    const t = { labels, n: 0 };
+    this.all.push(t);
+    return t;
   }
 }

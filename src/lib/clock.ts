@@ -29,8 +29,16 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(t) };
+    return new SystemTimer(setTimeout(fn, Math.max(0, delayMs)));
+  }
+}
+
+/** A handle without a closure: every transaction sets several timers. */
+class SystemTimer implements TimerHandle {
+  constructor(private readonly timeout: ReturnType<typeof setTimeout>) {}
+
+  cancel(): void {
+    clearTimeout(this.timeout);
   }
 }
 

@@ -9,7 +9,7 @@ import { canonicalName, headerKey, isListHeader } from './header-names.js';
 import { splitList } from './lexer.js';
 import { type NameAddr, parseNameAddr } from './name-addr.js';
 import type { Uri } from './uri.js';
-import { type Via, parseVia } from './via.js';
+import { Via, parseVia } from './via.js';
 
 export type HeaderValue = string | number | { toString(): string };
 
@@ -88,7 +88,11 @@ abstract class SipMessageBase {
   addHeader(name: string, value: HeaderValue, position: 'first' | 'last' = 'last'): this {
     const key = headerKey(name);
     const field = new HeaderField(displayName(name, key), key, String(value));
-    this.forget(key);
+    // A proxy's own Via on top of a parsed list: keep the typed list instead of parsing
+    // every Via again on the next read (transaction matching reads it for each message).
+    const vias = this.cVia as readonly Via[] | undefined;
+    if (key === 'via' && position === 'first' && value instanceof Via && vias !== undefined) this.cVia = [value, ...vias];
+    else this.forget(key);
     if (position === 'first') {
       const at = this.headers.findIndex((f) => f.key === key);
       this.headers.splice(at < 0 ? this.headers.length : at, 0, field);
@@ -114,8 +118,12 @@ abstract class SipMessageBase {
     const at = this.headers.findIndex((f) => f.key === key);
     if (at < 0) return undefined;
     const field = this.headers[at];
-    const parts = splitList(field.value);
-    this.forget(key);
+    // Without a comma the field holds one value (a comma inside quotes is still a comma).
+    const parts = field.value.includes(',') ? splitList(field.value) : [field.value];
+    // The first value goes: so does the first typed Via, the others stay valid.
+    const vias = this.cVia as readonly Via[] | undefined;
+    if (key === 'via' && vias !== undefined && parts !== undefined) this.cVia = vias.slice(1);
+    else this.forget(key);
     if (parts === undefined || parts.length <= 1) {
       this.headers.splice(at, 1);
       return field.value;

@@ -7,14 +7,44 @@ import type { SipMessage } from './message.js';
  * message has none, because stream transports require it (RFC 3261 §18.3, §20.14).
  */
 export function serialize(message: SipMessage): Buffer {
-  let head = message.startLine() + '\r\n';
+  // The lines are measured, then written once into one buffer: concatenating them into one
+  // string first built a rope of two strings per line, flattened again by Buffer.from.
+  const start = message.startLine();
+  const headers = message.headers;
+  const lines: string[] = new Array(headers.length);
+  let size = start.length + 2;
   let hasLength = false;
-  for (const f of message.headers) {
+  for (let i = 0; i < headers.length; i++) {
+    const f = headers[i];
     if (f.key === 'content-length') hasLength = true;
-    head += f.line() + '\r\n';
+    const line = f.line();
+    lines[i] = line;
+    size += line.length + 2;
   }
-  if (!hasLength) head += `Content-Length: ${message.body.length}\r\n`;
-  head += '\r\n';
-  const headBuf = Buffer.from(head, 'latin1');
-  return message.body.length === 0 ? headBuf : Buffer.concat([headBuf, message.body]);
+  const length = hasLength ? '' : `Content-Length: ${message.body.length}\r\n`;
+  const body = message.body;
+  size += length.length + 2 + body.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = write(out, start, 0);
+  at = crlf(out, at);
+  for (const line of lines) at = crlf(out, at + write(out, line, at));
+  if (length !== '') at += write(out, length, at);
+  at = crlf(out, at);
+  if (body.length > 0) body.copy(out, at);
+  return out;
+}
+
+function crlf(out: Buffer, at: number): number {
+  out[at] = 0x0d;
+  out[at + 1] = 0x0a;
+  return at + 2;
+}
+
+/**
+ * buf.write(s, at, 'latin1') without the encoding lookup and argument checks: Buffer#latin1Write
+ * is what write ends up calling (present in every Node release, though undocumented).
+ */
+const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, at: number) => number }).latin1Write;
+function write(out: Buffer, s: string, at: number): number {
+  return latin1Write !== undefined ? latin1Write.call(out, s, at) : out.write(s, at, 'latin1');
 }

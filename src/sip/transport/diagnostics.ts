@@ -31,27 +31,20 @@ export const sipMessageChannel = diagnostics.channel(SIP_MESSAGE_CHANNEL);
 /** A message that arrived (parsed, or undefined when it did not parse). */
 export function publishReceived(bytes: Buffer, message: SipMessage | undefined, ctx: ReceivedContext): void {
   if (!sipMessageChannel.hasSubscribers) return;
-  sipMessageChannel.publish({
-    direction: 'in',
-    bytes,
-    message,
-    remote: ctx.source,
-    local: ctx.local,
-    ...(ctx.connectionId === undefined ? {} : { connectionId: ctx.connectionId }),
-    timestamp: Date.now(),
-  } satisfies SipWireEvent);
+  const event: SipWireEvent =
+    ctx.connectionId === undefined
+      ? { direction: 'in', bytes, message, remote: ctx.source, local: ctx.local, timestamp: Date.now() }
+      : { direction: 'in', bytes, message, remote: ctx.source, local: ctx.local, connectionId: ctx.connectionId, timestamp: Date.now() };
+  sipMessageChannel.publish(event);
 }
 
 /** A message that was sent (only successful sends are published). */
 export function publishSent(message: SipMessage, bytes: Buffer, dest: Destination, r: SendResult): void {
   if (!r.ok || !sipMessageChannel.hasSubscribers) return;
-  sipMessageChannel.publish({
-    direction: 'out',
-    bytes,
-    message,
-    remote: { transport: dest.transport, host: dest.host, port: dest.port },
-    local: r.local,
-    ...(r.connectionId === undefined ? {} : { connectionId: r.connectionId }),
-    timestamp: Date.now(),
-  } satisfies SipWireEvent);
+  const remote: NetAddress = { transport: dest.transport, host: dest.host, port: dest.port };
+  const event: SipWireEvent =
+    r.connectionId === undefined
+      ? { direction: 'out', bytes, message, remote, local: r.local, timestamp: Date.now() }
+      : { direction: 'out', bytes, message, remote, local: r.local, connectionId: r.connectionId, timestamp: Date.now() };
+  sipMessageChannel.publish(event);
 }

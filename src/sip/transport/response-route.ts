@@ -4,7 +4,7 @@
  * Sans-IO: a Via and the receive context in, a Destination out.
  */
 import { isIPv6 } from 'node:net';
-import { HeaderField, type SipRequest, type Via } from '../message/index.js';
+import { HeaderField, type SipRequest, Via, withParam } from '../message/index.js';
 import { type Destination, type NetAddress, type ReceivedContext, type TransportKind, isReliable } from './types.js';
 
 /** The port a sent-by without a port stands for (RFC 3261 §18.2.2, §19.1.2; RFC 7118 §5). */
@@ -84,7 +84,8 @@ export function responseDestination(topVia: Via, rx: ReceivedContext): Destinati
  * the Via was changed.
  */
 export function stampReceived(request: SipRequest, source: NetAddress): boolean {
-  const top = request.vias[0];
+  const vias = request.vias;
+  const top = vias[0];
   if (top === undefined) return false;
   const via = stampedVia(top, source);
   if (via === top) return false;
@@ -94,19 +95,22 @@ export function stampReceived(request: SipRequest, source: NetAddress): boolean 
   const wasAlone = request.removeFirstValue('via') !== undefined && request.headers[at]?.key !== 'via';
   if (wasAlone) request.headers.splice(at, 0, new HeaderField(name, 'via', via.toString()));
   else request.addHeader('via', via, 'first');
+  request.prime('via', [via, ...vias.slice(1)]);
   return true;
 }
 
 /** The top Via as §18.2.1 / RFC 3581 §4 want it after receipt from `source` (same object if unchanged). */
 export function stampedVia(top: Via, source: NetAddress): Via {
   const rport = top.rport;
-  let via = top;
-  if (rport === null) via = via.withParam('rport', String(source.port));
+  const setRport = rport === null;
   const mustReceive = rport !== undefined || !sameIp(top.hostname, source.host);
-  if (mustReceive && (top.received === undefined || !sameIp(top.received, source.host))) {
-    via = via.withParam('received', bare(source.host));
-  }
-  return via;
+  const setReceived = mustReceive && (top.received === undefined || !sameIp(top.received, source.host));
+  if (!setRport && !setReceived) return top;
+  // One new Via for both parameters: each withParam would format a whole Via.
+  let params = top.params;
+  if (setRport) params = withParam(params, 'rport', String(source.port));
+  if (setReceived) params = withParam(params, 'received', bare(source.host));
+  return new Via({ ...top.parts(), params });
 }
 
 function bare(host: string): string {

@@ -171,8 +171,8 @@ export class TransportManager implements SipTransport {
     // congestion controlled transport protocol, such as TCP. If this causes a change in the
     // transport protocol from the one indicated in the top Via, the value in the top Via MUST
     // be changed."
-    const tcp = this.listeners.pick('tcp', dest.host);
-    if (message instanceof SipRequest && bytes.length > UDP_SIZE_THRESHOLD && tcp !== undefined && message.topVia.transport === 'UDP') {
+    const tcp = bytes.length > UDP_SIZE_THRESHOLD ? this.listeners.pick('tcp', dest.host) : undefined;
+    if (tcp !== undefined && message instanceof SipRequest && message.topVia.transport === 'UDP') {
       const overTcp = withTopViaTransport(message, 'TCP', this.listeners.sentBy(tcp, dest.host).port);
       const tcpDest: Destination = { transport: 'tcp', host: dest.host, port: dest.port };
       const r = published(message, overTcp, tcpDest, await this.sendStream(overTcp, tcpDest));

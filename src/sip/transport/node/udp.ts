@@ -1,5 +1,7 @@
 /** UDP adapter (node:dgram), IPv4 and IPv6 (RFC 3261 §18). */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { canonicalHost, ipFamily } from '../addresses.js';
 import type { DatagramEndpoint, DriverOptions, ListenerSpec, OpenResult } from '../driver.js';
 import type { NetAddress, TransportError } from '../types.js';
@@ -15,7 +17,7 @@ export function openUdp(
   if (family === 0) {
     return Promise.resolve({ ok: false, error: { code: 'SIP_TRANSPORT_LISTEN', message: `udp: '${spec.host}' is not an IP address` } });
   }
-  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
   return new Promise((resolve) => {
     const onError = (e: Error): void => {
       socket.close();
@@ -39,6 +41,17 @@ export function openUdp(
     });
   });
 }
+
+/**
+ * dgram resolves the address of every send with dns.lookup, which answers an IP literal on
+ * the next tick: one more closure and tick per datagram. Every address we send to is already
+ * a literal (RFC 3263 resolution happens above the transport), so it is answered at once.
+ */
+const literalLookup = ((address: string, family: number, callback: (e: Error | null, address: string, family: number) => void): void => {
+  const literal = isIP(address);
+  if (literal !== 0) callback(null, address, literal);
+  else dnsLookup(address, family, callback);
+}) as unknown as SocketOptions['lookup'];
 
 class UdpEndpoint implements DatagramEndpoint {
   private closed = false;
