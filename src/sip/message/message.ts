@@ -145,6 +145,8 @@ abstract class SipMessageBase {
 
   /** All Via values, topmost first. */
   get vias(): readonly Via[] {
+    // The cached view first: typed() takes a closure, and these getters run many times per message.
+    if (this.cVia !== undefined) return this.cVia as readonly Via[];
     return this.typed('via', () => {
       const values = this.headerValues('via');
       if (values === undefined) return undefined;
@@ -165,14 +167,17 @@ abstract class SipMessageBase {
   }
 
   get from(): NameAddr {
+    if (this.cFrom !== undefined) return this.cFrom as NameAddr;
     return this.typed('from', () => parseOne(this.header('from'), parseNameAddr));
   }
 
   get to(): NameAddr {
+    if (this.cTo !== undefined) return this.cTo as NameAddr;
     return this.typed('to', () => parseOne(this.header('to'), parseNameAddr));
   }
 
   get callId(): string {
+    if (this.cCallId !== undefined) return this.cCallId as string;
     return this.typed('call-id', () => {
       const v = this.header('call-id');
       return v !== undefined && isValidCallId(v) ? v : undefined;
@@ -180,17 +185,21 @@ abstract class SipMessageBase {
   }
 
   get cseq(): CSeq {
+    if (this.cCSeq !== undefined) return this.cCSeq as CSeq;
     return this.typed('cseq', () => parseOne(this.header('cseq'), parseCSeq));
   }
 
   /** Undefined when absent (RFC 2543 peers omit it; a proxy then assumes 70). */
   get maxForwards(): number | undefined {
+    // Cached only while the field is there (removing or setting it drops the view).
+    if (this.cMaxForwards !== undefined) return this.cMaxForwards as number;
     const v = this.header('max-forwards');
     if (v === undefined) return undefined;
     return this.typed('max-forwards', () => parseMaxForwards(v));
   }
 
   get contentLength(): number | undefined {
+    if (this.cContentLength !== undefined) return this.cContentLength as number;
     const v = this.header('content-length');
     if (v === undefined) return undefined;
     return this.typed('content-length', () => parseContentLength(v));

@@ -43,19 +43,21 @@ export class ListenerSet {
   }
 
   pick(transport: TransportKind, host: string): OpenListener | undefined {
+    // Runs for every message sent: loops, no arrays.
     const family = ipFamily(host);
-    const candidates = this.list.filter((l) => l.spec.transport === transport);
-    if (family === 0) return candidates[0];
-    return (
-      candidates.find((l) => ipFamily(l.local.host) === family) ??
-      (family === 4 ? candidates.find((l) => canonicalHost(l.local.host) === '::') : undefined)
-    );
+    let dualStack: OpenListener | undefined;
+    for (const l of this.list) {
+      if (l.spec.transport !== transport) continue;
+      if (family === 0 || ipFamily(l.local.host) === family) return l;
+      if (family === 4 && dualStack === undefined && canonicalHost(l.local.host) === '::') dualStack = l;
+    }
+    return dualStack;
   }
 
   /** The sent-by (host, port) `listener` advertises to `destHost` (§18.1.1). */
   sentBy(listener: OpenListener, destHost: string): NetAddress {
     const { transport, port } = listener.local;
-    if (!isWildcard(listener.local.host)) return { transport, host: listener.local.host, port };
+    if (!isWildcard(listener.local.host)) return listener.local;
     const family = ipFamily(destHost) === 4 ? 4 : ipFamily(destHost) === 6 ? 6 : ipFamily(listener.local.host) === 4 ? 4 : 6;
     if (isLoopback(destHost)) return { transport, host: family === 4 ? '127.0.0.1' : '::1', port };
     return { transport, host: this.interfaceAddress(family) ?? (family === 4 ? '127.0.0.1' : '::1'), port };
