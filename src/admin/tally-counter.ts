@@ -56,7 +56,7 @@ export class TallyCounter<L extends string> {
     const last = this.labelNames.length - 1;
     let level = this.root;
     for (let i = 0; ; i++) {
-      const value = (i === 0 ? a : i === 1 ? b : c) ?? '';
+      const value = labelAt(i, a, b, c);
       let next = level.get(value);
       if (next === undefined) {
         next = i === last ? this.newTally(a, b, c) : new Map();
@@ -72,9 +72,14 @@ export class TallyCounter<L extends string> {
 
   private newTally(a: string, b: string | undefined, c: string | undefined): Tally<L> {
     const labels = {} as Record<L, string>;
-    this.labelNames.forEach((name, i) => (labels[name] = (i === 0 ? a : i === 1 ? b : c) ?? ''));
+    this.labelNames.forEach((name, i) => (labels[name] = labelAt(i, a, b, c)));
     const t = { labels, n: 0 };
     this.all.push(t);
     return t;
   }
+}
+
+/** The i-th of inc()'s label values ('' when not given). */
+function labelAt(i: number, a: string, b: string | undefined, c: string | undefined): string {
+  return (i === 0 ? a : i === 1 ? b : c) ?? '';
 }

@@ -107,11 +107,5 @@ function hasTag(to: string): boolean {
 export function copyRequest(request: SipRequest): SipRequest {
   const copy = new SipRequest(request.method, request.uri, [...request.headers], request.body);
   copy.version = request.version;
-  // Same fields, same typed views: they are immutable, and the copy's own changes drop them.
-  copy.prime('via', request.vias);
-  copy.prime('from', request.from);
-  copy.prime('to', request.to);
-  copy.prime('call-id', request.callId);
-  copy.prime('cseq', request.cseq);
-  return copy;
+  return copy.adoptViews(request);
 }

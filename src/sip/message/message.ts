@@ -268,6 +268,21 @@ abstract class SipMessageBase {
     }
   }
 
+  /**
+   * Takes `source`'s typed views, those it has computed (none is parsed here): for a copy with
+   * the same header fields. The views are immutable; the copy's own changes drop them.
+   */
+  adoptViews(source: SipMessageBase): this {
+    this.cVia = source.cVia;
+    this.cFrom = source.cFrom;
+    this.cTo = source.cTo;
+    this.cCallId = source.cCallId;
+    this.cCSeq = source.cCSeq;
+    this.cMaxForwards = source.cMaxForwards;
+    this.cContentLength = source.cContentLength;
+    return this;
+  }
+
   private forget(key: string): void {
     this.prime(key, undefined);
   }

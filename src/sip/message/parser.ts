@@ -8,6 +8,7 @@ import { type CSeq, parseContentLength, parseCSeq, parseMaxForwards, isValidCall
 import { type MessageError, messageError } from './errors.js';
 import { HeaderField } from './header-field.js';
 import { canonicalName, headerKey, knownHeaderKey } from './header-names.js';
+import { readLatin1 as latin1 } from './latin1.js';
 import { isToken, isTokenChar, isWsp, splitList, trimLws } from './lexer.js';
 import { SipRequest, SipResponse, type SipMessage } from './message.js';
 import { type NameAddr, parseNameAddr } from './name-addr.js';
@@ -171,16 +172,6 @@ export function parse(buf: Buffer, options: ParseOptions = {}): ParseResult {
   if (checked.maxForwards !== undefined) message.prime('max-forwards', checked.maxForwards);
   if (checked.contentLength !== undefined) message.prime('content-length', checked.contentLength);
   return { ok: true, message };
-}
-
-/**
- * buf.toString('latin1', from, to) without the encoding lookup and argument checks of
- * toString: Buffer#latin1Slice is what toString ends up calling (present in every Node
- * release, though undocumented); fall back to toString if a runtime lacks it.
- */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (from: number, to: number) => string }).latin1Slice;
-function latin1(buf: Buffer, from: number, to: number): string {
-  return latin1Slice !== undefined ? latin1Slice.call(buf, from, to) : buf.toString('latin1', from, to);
 }
 
 /** Shared by every message without a body; Buffers of length 0 cannot be written into. */

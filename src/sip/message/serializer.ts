@@ -1,4 +1,5 @@
 /** serialize(message) → Buffer: the start line, header fields in order, an empty line, the body. */
+import { writeLatin1 as write } from './latin1.js';
 import type { SipMessage } from './message.js';
 
 /**
@@ -38,13 +39,4 @@ function crlf(out: Buffer, at: number): number {
   out[at] = 0x0d;
   out[at + 1] = 0x0a;
   return at + 2;
-}
-
-/**
- * buf.write(s, at, 'latin1') without the encoding lookup and argument checks: Buffer#latin1Write
- * is what write ends up calling (present in every Node release, though undocumented).
- */
-const latin1Write = (Buffer.prototype as unknown as { latin1Write?: (s: string, at: number) => number }).latin1Write;
-function write(out: Buffer, s: string, at: number): number {
-  return latin1Write !== undefined ? latin1Write.call(out, s, at) : out.write(s, at, 'latin1');
 }

@@ -93,9 +93,12 @@ export function stampReceived(request: SipRequest, source: NetAddress): boolean 
   const at = request.headers.findIndex((f) => f.key === 'via');
   const name = request.headers[at].name;
   const wasAlone = request.removeFirstValue('via') !== undefined && request.headers[at]?.key !== 'via';
-  if (wasAlone) request.headers.splice(at, 0, new HeaderField(name, 'via', via.toString()));
-  else request.addHeader('via', via, 'first');
-  request.prime('via', [via, ...vias.slice(1)]);
+  if (wasAlone) {
+    request.headers.splice(at, 0, new HeaderField(name, 'via', via.toString()));
+    request.prime('via', [via, ...vias.slice(1)]);
+  } else {
+    request.addHeader('via', via, 'first'); // keeps the typed Via list itself
+  }
   return true;
 }
 
