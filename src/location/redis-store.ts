@@ -5,7 +5,7 @@
  * Within one store, calls on the same AOR are queued, so retries happen only across nodes.
  * Every Redis failure is a rejected promise carrying a LocationStoreError.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeyedSerialQueue } from '../lib/index.js';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';

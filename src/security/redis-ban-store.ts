@@ -4,7 +4,7 @@
  *   {p}ban:rev   counter, incremented with every change (what nodes poll)
  * Each change is one MULTI, so a node that sees a new revision also sees the change.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { connectRedis } from '../location/index.js';
 import { type Ban, type BanStore, BanStoreError, byAddress, decodeBan, encodeBan, isActive } from './ban-store.js';
 

@@ -1,11 +1,11 @@
 /**
  * A self-signed certificate for TLS/WSS listeners when none is configured: made once in
- * `<dataDir>/tls/` and reused on later starts.
+ * `<dataDir>/tls/` and reused on later starts. The generator (selfsigned, with node-forge) is
+ * loaded only when a certificate has to be made, not by every server start.
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import selfsigned from 'selfsigned';
 
 export interface CertificateFiles {
   readonly certFile: string;
@@ -42,7 +42,8 @@ export async function ensureSelfSignedCertificate(dataDir: string, hostnames: re
   return { certFile, keyFile, generated: true };
 }
 
-function generate(names: readonly string[]): Promise<{ private: string; cert: string }> {
+async function generate(names: readonly string[]): Promise<{ private: string; cert: string }> {
+  const { default: selfsigned } = await import('selfsigned');
   const commonName = names.find((n) => isIP(n) === 0) ?? 'localhost';
   const altNames = names.map((n) => (isIP(n) === 0 ? { type: 2, value: n } : { type: 7, ip: n }));
   return new Promise((resolve, reject) => {

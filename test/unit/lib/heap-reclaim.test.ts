@@ -27,6 +27,20 @@ test('an idle heap with slack gets one collection a tick (the first a probe) unt
   assert.equal(p.decide(idle(142, 60)), 1);
 });
 
+test('garbage V8 still counts as used starts an episode: used grew by minSlack over the first sample (then over the last episode)', () => {
+  const p = new HeapReclaimPolicy({ lateRoundTicks: 1000 });
+  assert.equal(p.decide(busy(50, 30)), 0, 'the first sample, at start');
+  // After a burst (measured: 100,000 registrations): 31 MiB of slack only, but used grew by 51 MiB.
+  assert.equal(p.decide(idle(112, 81)), 1);
+  assert.equal(p.decide(idle(112, 26)), 1, 'the probe freed the garbage; slack is there now');
+  assert.equal(p.decide(idle(60, 26)), 1);
+  assert.equal(p.decide(idle(59.5, 26)), 0);
+  assert.equal(p.endedEpisode()?.end, 'done');
+  // Used must grow by 32 MiB over the 26 MiB left, and the heap by 32 MiB over 59.5, again.
+  assert.equal(p.decide(idle(80, 70)), 0, 'the heap grew by 20.5 MiB only');
+  assert.equal(p.decide(idle(95, 70)), 1, 'slack 25 MiB, but used grew by 44 MiB');
+});
+
 test('an episode ends when the slack is nearly gone or after maxRounds', () => {
   const p = new HeapReclaimPolicy({ maxRounds: 3, lateRoundTicks: 1000 });
   assert.equal(p.decide(idle(240, 100)), 1);
