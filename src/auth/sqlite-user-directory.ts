@@ -89,24 +89,26 @@ export class SqliteUserDirectory implements UserDirectory {
 
   /**
    * One indexed SELECT per authentication was ~9 % of a registration's CPU, so answers are
-   * cached. The cache is dropped whenever `PRAGMA data_version` moves — SQLite bumps it when
-   * any other connection (the `switchboard user` CLI, another node's process) commits — so a
-   * user added or removed while the server runs is seen on the very next lookup. When full,
-   * the least recently used answer goes: the users who register often stay cached, instead
-   * of everything being dropped at once.
+   * cached. A cached answer is served only while `PRAGMA data_version` has not moved since
+   * the cache was last checked — SQLite bumps it when any other connection (the `switchboard
+   * user` CLI, another node's process) commits — so a user added or removed while the server
+   * runs is seen on the very next lookup. A miss reads the table itself and needs no such
+   * check (an answer cached then is dropped at the next check if the version had moved).
+   * When full, the least recently used answer goes: the users who register often stay
+   * cached, instead of everything being dropped at once.
    */
   find(username: string, realm: string): UserCredentials | undefined {
-    const version = this.dataVersion.get() as number;
-    if (version !== this.cachedVersion) {
-      this.cache.clear();
-      this.cachedVersion = version;
-    }
     const key = `${realm}\u0000${username}`;
     const hit = this.cache.get(key);
     if (hit !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit === null ? undefined : hit;
+      const version = this.dataVersion.get() as number;
+      if (version === this.cachedVersion) {
+        this.cache.delete(key);
+        this.cache.set(key, hit);
+        return hit === null ? undefined : hit;
+      }
+      this.cache.clear();
+      this.cachedVersion = version;
     }
     const row = this.selectOne.get(realm, username);
     const found = row === undefined ? undefined : toCredentials(row);

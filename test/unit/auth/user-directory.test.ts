@@ -92,6 +92,31 @@ describe('SqliteUserDirectory', () => {
     }
   });
 
+  it('never serves a cached answer older than another connection\'s change, whenever the answer was cached', () => {
+    const file = dbFile();
+    const server = SqliteUserDirectory.open(file);
+    const cli = SqliteUserDirectory.open(file);
+    const ha1 = (p: string) => md5(`erin:example.com:${p}`);
+    try {
+      cli.upsert({ username: 'erin', realm: 'example.com', ha1Md5: ha1('one') });
+      cli.upsert({ username: 'fay', realm: 'example.com', ha1Md5: md5('fay:example.com:f') });
+      assert.equal(server.find('erin', 'example.com')?.ha1Md5, ha1('one'), 'a miss, cached');
+      assert.equal(server.find('erin', 'example.com')?.ha1Md5, ha1('one'), 'a hit');
+      cli.upsert({ username: 'erin', realm: 'example.com', ha1Md5: ha1('two') });
+      // A miss after the change caches a fresh answer without checking the version ...
+      assert.ok(server.find('fay', 'example.com'));
+      // ... and the next hit still sees that the version moved: erin's old answer is gone.
+      assert.equal(server.find('erin', 'example.com')?.ha1Md5, ha1('two'));
+      cli.upsert({ username: 'erin', realm: 'example.com', ha1Md5: ha1('three') });
+      assert.equal(server.find('erin', 'example.com')?.ha1Md5, ha1('three'));
+      cli.remove('fay', 'example.com');
+      assert.equal(server.find('fay', 'example.com'), undefined);
+    } finally {
+      cli.close();
+      server.close();
+    }
+  });
+
   it('keeps the recently used answers when its cache is full (least recently used goes first)', () => {
     const file = dbFile();
     const db = new Database(file);
