@@ -11,10 +11,13 @@
  * The policy starts an *episode* when the server is idle (event-loop utilisation below a
  * threshold, our own collections excluded) and the heap holds at least `minSlackBytes`
  * more than it uses, or uses `minSlackBytes` more than after the last episode (the first
- * sample, before any): V8 counts garbage it has not collected yet as used, and a burst
- * often ends with most of it there (measured after 100,000 registrations: 112 MiB committed,
- * 81 MiB "used", 26 MiB live; half the `fill` runs measured 180 MB Pss instead of 115). An episode asks for a collection on each tick until the slack is
- * nearly gone, a round gives nothing back, or `maxRounds` ticks have passed; several ticks are needed because V8
+ * sample, before any). V8 counts garbage it has not collected yet as used, and a burst
+ * often ends with most of it there: after 100,000 registrations, 112 MiB committed, 81 MiB
+ * "used", 26 MiB live; a third of the `fill` runs measured ~184 MB Pss instead of ~115
+ * while only the slack started an episode.
+ *
+ * An episode asks for a collection on each tick until the slack is nearly gone, a round
+ * gives nothing back, or `maxRounds` ticks have passed; several ticks are needed because V8
  * releases swept pages and shrinks the young generation only in later collections, once
  * it sees the allocation rate has dropped. Load coming back ends the episode at once.
  * After an episode, the next one waits until the heap has grown again by `minSlackBytes`,
