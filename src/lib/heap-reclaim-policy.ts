@@ -13,8 +13,8 @@
  * more than it uses, or uses `minSlackBytes` more than after the last episode (the first
  * sample, before any). V8 counts garbage it has not collected yet as used, and a burst
  * often ends with most of it there: after 100,000 registrations, 112 MiB committed, 81 MiB
- * "used", 26 MiB live; a third of the `fill` runs measured ~184 MB Pss instead of ~115
- * while only the slack started an episode.
+ * "used", 26 MiB live; 3 of 6 `fill` runs measured 180–188 MB Pss instead of ~115 while
+ * only the slack started an episode.
  *
  * An episode asks for a collection on each tick until the slack is nearly gone, a round
  * gives nothing back, or `maxRounds` ticks have passed; several ticks are needed because V8
