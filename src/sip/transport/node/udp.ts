@@ -53,8 +53,18 @@ const literalLookup = ((address: string, family: number, callback: (e: Error | n
   else dnsLookup(address, family, callback);
 }) as unknown as SocketOptions['lookup'];
 
+interface PendingSend {
+  readonly data: Buffer;
+  readonly host: string;
+  readonly port: number;
+  readonly target: string;
+  readonly resolve: (e: TransportError | undefined) => void;
+}
+
 class UdpEndpoint implements DatagramEndpoint {
   private closed = false;
+  private pending: PendingSend[] = [];
+  private flushing: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -62,23 +72,46 @@ class UdpEndpoint implements DatagramEndpoint {
     readonly recvBufferSize: number | undefined,
   ) {}
 
+  /**
+   * Datagrams are handed to the kernel together at the end of the event-loop turn, in the
+   * order they were sent: the messages handled from one poll of the socket go out as one burst.
+   */
   send(data: Buffer, host: string, port: number): Promise<TransportError | undefined> {
     if (this.closed) return Promise.resolve({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
     // A dual-stack IPv6 socket reaches IPv4 destinations through IPv4-mapped addresses.
     const target = ipFamily(this.local.host) === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
     return new Promise((resolve) => {
+      this.pending.push({ data, host, port, target, resolve });
+      this.flushing ??= setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    this.flushing = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    for (const p of batch) {
+      if (this.closed) {
+        p.resolve({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
+        continue;
+      }
       try {
-        this.socket.send(data, port, target, (e) => {
-          resolve(e ? { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${host}:${port}: ${describeError(e)}` } : undefined);
+        this.socket.send(p.data, p.port, p.target, (e) => {
+          p.resolve(e ? { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${p.host}:${p.port}: ${describeError(e)}` } : undefined);
         });
       } catch (e) {
-        resolve({ code: 'SIP_TRANSPORT_SEND', message: `udp send to ${host}:${port}: ${describeError(e)}` });
+        p.resolve({ code: 'SIP_TRANSPORT_SEND', message: `udp send to ${p.host}:${p.port}: ${describeError(e)}` });
       }
-    });
+    }
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // What was sent before the close still goes out (a final response during shutdown).
+    if (this.flushing !== undefined) {
+      clearImmediate(this.flushing);
+      this.flush();
+    }
     this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }

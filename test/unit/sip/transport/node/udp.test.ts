@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TransportManager } from '../../../../../src/sip/transport/index.js';
+import { TransportManager, nodeDriver } from '../../../../../src/sip/transport/index.js';
 import { RecordingUser, openClient, rawOptions, waitFor } from '../../../../support/net.js';
 
 const HOST = '127.0.0.1';
@@ -40,6 +40,29 @@ describe('UDP listener', () => {
     } finally {
       await client.close();
       await manager.stop();
+    }
+  });
+
+  it('sends the datagrams of one turn in order, and those sent just before close() still go out', async () => {
+    const opened = await nodeDriver.openDatagram({ transport: 'udp', host: HOST, port: 0 }, { recvBufferSize: 65536, maxMessageSize: 65536, connectTimeoutMs: 1000 }, () => undefined);
+    assert.ok(opened.ok);
+    const endpoint = opened.value;
+    const client = await openClient('udp', HOST, 1);
+    try {
+      const results = Array.from({ length: 20 }, (_, i) => endpoint.send(Buffer.from(`datagram ${i}`), HOST, client.localPort));
+      // Queued until the end of this turn: nothing has reached the kernel yet, and close()
+      // hands the queue over before the socket goes.
+      await endpoint.close();
+      assert.deepEqual(await Promise.all(results), Array(20).fill(undefined));
+      await waitFor(() => client.messages.length === 20, 3000, 'the 20 datagrams');
+      assert.deepEqual(
+        client.messages.map((m) => m.toString()),
+        Array.from({ length: 20 }, (_, i) => `datagram ${i}`),
+      );
+      const late = await endpoint.send(Buffer.from('after close'), HOST, client.localPort);
+      assert.equal(late?.code, 'SIP_TRANSPORT_CLOSED');
+    } finally {
+      await client.close();
     }
   });
 });
