@@ -90,17 +90,12 @@ class UdpEndpoint implements DatagramEndpoint {
     this.flushing = undefined;
     const batch = this.pending;
     this.pending = [];
+    // close() flushes before it marks the endpoint closed, so every queued send is made here.
     for (const p of batch) {
-      if (this.closed) {
-        p.resolve({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
-        continue;
-      }
       try {
-        this.socket.send(p.data, p.port, p.target, (e) => {
-          p.resolve(e ? { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${p.host}:${p.port}: ${describeError(e)}` } : undefined);
-        });
+        this.socket.send(p.data, p.port, p.target, (e) => p.resolve(e ? sendFailed(p, e) : undefined));
       } catch (e) {
-        p.resolve({ code: 'SIP_TRANSPORT_SEND', message: `udp send to ${p.host}:${p.port}: ${describeError(e)}` });
+        p.resolve(sendFailed(p, e));
       }
     }
   }
@@ -115,4 +110,8 @@ class UdpEndpoint implements DatagramEndpoint {
     this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+function sendFailed(p: PendingSend, e: unknown): TransportError {
+  return { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${p.host}:${p.port}: ${describeError(e)}` };
 }
