@@ -14,13 +14,19 @@
  * the socket in one poll) are applied in order in ONE transaction at the end of that turn,
  * and each promise resolves only after that commit. BEGIN/COMMIT and the WAL page writes are
  * paid once per batch instead of once per REGISTER; under load the batches grow by themselves.
+ *
+ * Writers never sleep on the event loop for another process's lock (sqlite-write-lock.ts):
+ * while e.g. `switchboard user import` holds it, the queued calls wait on a timer, in order,
+ * and fail only after `busyTimeoutMs`.
  */
 import Database from 'better-sqlite3';
-import { setImmediate } from 'node:timers';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
+import { SqliteWriteLock, retryDelayMs } from './sqlite-write-lock.js';
 
 const BACKEND = 'sqlite';
 /** AORs purged per write transaction, so a mass expiry does not stall the event loop. */
@@ -50,7 +56,10 @@ export interface SqliteLocationStoreOptions {
    * location write cost the next user lookup a cold B-tree walk (~6 % of a registration).
    */
   readonly database?: Database.Database;
-  /** How long a writer waits for another process's write lock; default 5000 ms. */
+  /**
+   * How long a write waits for another process's write lock before it fails; default 5000 ms.
+   * The wait is asynchronous (timers), not SQLite's busy handler.
+   */
   readonly busyTimeoutMs?: number;
 }
 
@@ -61,6 +70,8 @@ interface PendingModify {
   readonly change: (current: readonly Binding[]) => BindingChange<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** performance.now() when queued: the lock wait is bounded from here. */
+  readonly queuedAt: number;
 }
 
 /** What one queued modify() came to inside the batch transaction. */
@@ -87,20 +98,27 @@ export class SqliteLocationStore implements LocationStore {
   private readonly countSettled: Database.Statement<[number], { aors: number; bindings: number }>;
   private readonly selectUnsettled: Database.Statement<[number, number], Row>;
   private readonly batchTxn: Database.Transaction<(batch: readonly PendingModify[]) => ModifyOutcome[]>;
-  /** Calls waiting for the end of this turn; non-empty exactly while a flush is scheduled. */
+  /** Calls waiting for a commit; non-empty exactly while a flush is scheduled. */
   private queue: PendingModify[] = [];
+  private readonly lock: SqliteWriteLock;
+  private readonly busyTimeoutMs: number;
+  /** Busy answers in a row for the queue's flushes (spaces the retries); 0 after a commit. */
+  private busyAttempts = 0;
+  /** The flush retried after a busy answer (a timer, so close() can cancel it). */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly purgeTxn: Database.Transaction<(now: number) => { rows: number; removed: number }>;
   private readonly countTxn: Database.Transaction<(now: number) => { aors: number; bindings: number }>;
 
   constructor(options: SqliteLocationStoreOptions) {
     this.owned = options.database === undefined;
+    this.busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     try {
       this.db = options.database ?? new Database(options.file);
     } catch (e) {
       throw new LocationStoreError(BACKEND, `cannot open ${options.file}: ${describeError(e)}`, { cause: e });
     }
     try {
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Performance (bench/location.bench.ts): a checkpoint (copying WAL pages into the file,
@@ -113,6 +131,7 @@ export class SqliteLocationStore implements LocationStore {
       this.db.pragma('wal_autocheckpoint = 4000');
       this.db.pragma('cache_size = -4096');
       this.db.exec(SCHEMA);
+      this.lock = new SqliteWriteLock(this.db, this.busyTimeoutMs);
       this.select = this.db.prepare<[string], string>('SELECT bindings FROM location_bindings WHERE aor = ?').pluck();
       this.upsert = this.db.prepare(
         `INSERT INTO location_bindings (aor, min_expires_at, max_expires_at, binding_count, bindings) VALUES (?, ?, ?, ?, ?)
@@ -179,12 +198,19 @@ export class SqliteLocationStore implements LocationStore {
   modify<T>(aor: string, now: number, change: (current: readonly Binding[]) => BindingChange<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.assertOpen();
-      if (this.queue.push({ aor, now, change, resolve: resolve as (v: unknown) => void, reject }) === 1) setImmediate(() => this.flush());
+      const pending = { aor, now, change, resolve: resolve as (v: unknown) => void, reject, queuedAt: performance.now() };
+      if (this.queue.push(pending) === 1) setImmediate(() => this.flush());
     });
   }
 
-  /** Commits the queued modify() calls, MODIFY_BATCH per transaction, then settles them. */
-  private flush(): void {
+  /**
+   * Commits the queued modify() calls, MODIFY_BATCH per transaction, then settles them. When
+   * another connection holds the write lock, the calls not yet committed stay queued (ahead of
+   * any newer ones) and a timer tries again; `wait` (at close) lets SQLite's busy handler block
+   * instead.
+   */
+  private flush(wait = false): void {
+    this.retryTimer = undefined;
     const queued = this.queue;
     this.queue = [];
     for (let i = 0; i < queued.length; i += MODIFY_BATCH) {
@@ -193,13 +219,37 @@ export class SqliteLocationStore implements LocationStore {
       try {
         // RFC 3261 §10.3: the registrar's read of the current bindings and its update are one
         // step; BEGIN IMMEDIATE holds the write lock from the reads to the commit.
-        outcomes = this.run('modify', () => this.batchTxn.immediate(batch));
+        const attempt = this.run('modify', () => (wait ? { busy: false as const, value: this.batchTxn.immediate(batch) } : this.lock.tryNow(this.batchTxn, batch)));
+        if (attempt.busy) {
+          this.requeueBusy(queued.slice(i));
+          return;
+        }
+        outcomes = attempt.value;
       } catch (error) {
         for (const p of batch) p.reject(error);
         continue;
       }
       outcomes.forEach((o, k) => (o.ok ? batch[k].resolve(o.value) : batch[k].reject(o.error)));
     }
+    this.busyAttempts = 0;
+  }
+
+  /** Puts calls that found the lock taken back at the head of the queue, failing those that waited too long. */
+  private requeueBusy(waiting: readonly PendingModify[]): void {
+    const now = performance.now();
+    const kept: PendingModify[] = [];
+    for (const p of waiting) {
+      if (now - p.queuedAt < this.busyTimeoutMs) kept.push(p);
+      else p.reject(this.busyError('modify', now - p.queuedAt));
+    }
+    // flush() runs synchronously, so nothing was queued since it took the queue: kept is all.
+    this.queue = kept;
+    if (kept.length === 0) return;
+    this.retryTimer = setTimeout(() => this.flush(), retryDelayMs(this.busyAttempts++));
+  }
+
+  private busyError(op: string, waitedMs: number): LocationStoreError {
+    return new LocationStoreError(BACKEND, `${op} failed: the database stayed locked by another connection for ${Math.round(waitedMs)} ms (SQLITE_BUSY)`);
   }
 
   async purgeExpired(now: number): Promise<number> {
@@ -208,7 +258,8 @@ export class SqliteLocationStore implements LocationStore {
     // Each batch leaves its AORs with min_expires_at > now (or deletes them), so the next batch
     // selects other rows; the loop ends when a batch comes back short.
     for (;;) {
-      const batch = this.run('purgeExpired', () => this.purgeTxn.immediate(now));
+      const batch = await this.writeWhenFree('purgeExpired', this.purgeTxn, now);
+      if (batch === undefined) return removed;
       removed += batch.removed;
       if (batch.rows < PURGE_BATCH) return removed;
       await nextTurn();
@@ -244,8 +295,10 @@ export class SqliteLocationStore implements LocationStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Calls already accepted are committed, not dropped.
-    if (this.queue.length > 0) this.flush();
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // Calls already accepted are committed, not dropped (waiting for the lock if need be).
+    if (this.queue.length > 0) this.flush(true);
     this.closed = true;
     if (this.owned) this.db.close();
   }
@@ -253,6 +306,22 @@ export class SqliteLocationStore implements LocationStore {
   private write(aor: string, next: EncodedBindings | undefined): void {
     if (next === undefined) this.remove.run(aor);
     else this.upsert.run(aor, next.minExpiresAt, next.maxExpiresAt, next.count, next.json);
+  }
+
+  /**
+   * Runs `txn` under the write lock, waiting for it on timers (not in SQLite's busy handler)
+   * up to busyTimeoutMs; undefined when the store was closed meanwhile.
+   */
+  private async writeWhenFree<A, R>(op: string, txn: Database.Transaction<(arg: A) => R>, arg: A): Promise<R | undefined> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const result = this.run(op, () => this.lock.tryNow(txn, arg));
+      if (!result.busy) return result.value;
+      const waited = performance.now() - started;
+      if (waited >= this.busyTimeoutMs) throw this.busyError(op, waited);
+      await sleep(retryDelayMs(attempt));
+      if (this.closed) return undefined;
+    }
   }
 
   /** Runs `fn`; a SQLite failure becomes a LocationStoreError, anything else (a throwing `change`) passes. */
