@@ -15,18 +15,18 @@
  * and each promise resolves only after that commit. BEGIN/COMMIT and the WAL page writes are
  * paid once per batch instead of once per REGISTER; under load the batches grow by themselves.
  *
- * Writers never sleep on the event loop for another process's lock (sqlite-write-lock.ts):
+ * Writers never sleep on the event loop for another process's lock (lib/sqlite-write-lock.ts):
  * while e.g. `switchboard user import` holds it, the queued calls wait on a timer, in order,
  * and fail only after `busyTimeoutMs`.
  */
 import Database from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type LockWait, SqliteWriteLock, retryDelayMs } from '../lib/index.js';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
-import { SqliteWriteLock, retryDelayMs } from './sqlite-write-lock.js';
 
 const BACKEND = 'sqlite';
 /** AORs purged per write transaction, so a mass expiry does not stall the event loop. */
@@ -219,7 +219,7 @@ export class SqliteLocationStore implements LocationStore {
       try {
         // RFC 3261 §10.3: the registrar's read of the current bindings and its update are one
         // step; BEGIN IMMEDIATE holds the write lock from the reads to the commit.
-        const attempt = this.run('modify', () => (wait ? { busy: false as const, value: this.batchTxn.immediate(batch) } : this.lock.tryNow(this.batchTxn, batch)));
+        const attempt = this.run('modify', () => (wait ? { busy: false as const, value: this.batchTxn.immediate(batch) } : this.lock.tryNow(() => this.batchTxn.immediate(batch))));
         if (attempt.busy) {
           this.requeueBusy(queued.slice(i));
           return;
@@ -258,8 +258,15 @@ export class SqliteLocationStore implements LocationStore {
     // Each batch leaves its AORs with min_expires_at > now (or deletes them), so the next batch
     // selects other rows; the loop ends when a batch comes back short.
     for (;;) {
-      const batch = await this.writeWhenFree('purgeExpired', this.purgeTxn, now);
-      if (batch === undefined) return removed;
+      let attempt: LockWait<{ rows: number; removed: number }>;
+      try {
+        attempt = await this.lock.waitFor(() => this.purgeTxn.immediate(now), () => this.closed);
+      } catch (e) {
+        throw storeError('purgeExpired', e);
+      }
+      if (!attempt.ok && attempt.abandoned) return removed;
+      if (!attempt.ok) throw this.busyError('purgeExpired', attempt.waitedMs);
+      const batch = attempt.value;
       removed += batch.removed;
       if (batch.rows < PURGE_BATCH) return removed;
       await nextTurn();
@@ -308,33 +315,21 @@ export class SqliteLocationStore implements LocationStore {
     else this.upsert.run(aor, next.minExpiresAt, next.maxExpiresAt, next.count, next.json);
   }
 
-  /**
-   * Runs `txn` under the write lock, waiting for it on timers (not in SQLite's busy handler)
-   * up to busyTimeoutMs; undefined when the store was closed meanwhile.
-   */
-  private async writeWhenFree<A, R>(op: string, txn: Database.Transaction<(arg: A) => R>, arg: A): Promise<R | undefined> {
-    const started = performance.now();
-    for (let attempt = 0; ; attempt++) {
-      const result = this.run(op, () => this.lock.tryNow(txn, arg));
-      if (!result.busy) return result.value;
-      const waited = performance.now() - started;
-      if (waited >= this.busyTimeoutMs) throw this.busyError(op, waited);
-      await sleep(retryDelayMs(attempt));
-      if (this.closed) return undefined;
-    }
-  }
-
   /** Runs `fn`; a SQLite failure becomes a LocationStoreError, anything else (a throwing `change`) passes. */
   private run<R>(op: string, fn: () => R): R {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof Database.SqliteError) throw new LocationStoreError(BACKEND, `${op} failed: ${e.message} (${e.code})`, { cause: e });
-      throw e;
+      throw storeError(op, e);
     }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new LocationStoreError(BACKEND, 'the store is closed');
   }
+}
+
+/** A SQLite failure as a LocationStoreError; anything else (a throwing `change`) unchanged. */
+function storeError(op: string, e: unknown): unknown {
+  return e instanceof Database.SqliteError ? new LocationStoreError(BACKEND, `${op} failed: ${e.message} (${e.code})`, { cause: e }) : e;
 }

@@ -7,6 +7,7 @@
  * `PRAGMA data_version` would report).
  */
 import Database from 'better-sqlite3';
+import { SqliteWriteLock } from '../lib/index.js';
 import { type Ban, type BanStore, BanStoreError } from './ban-store.js';
 
 const SCHEMA = `
@@ -32,7 +33,10 @@ interface Row {
 
 export interface SqliteBanStoreOptions {
   readonly file: string;
-  /** How long a writer waits for another process's write lock; default 5000 ms. */
+  /**
+   * How long a write waits for another process's write lock before it fails; default 5000 ms.
+   * The wait is on timers, not in SQLite's busy handler (lib/sqlite-write-lock.ts).
+   */
   readonly busyTimeoutMs?: number;
 }
 
@@ -45,6 +49,7 @@ export class SqliteBanStore implements BanStore {
   private readonly selectActive: Database.Statement<[number], Row>;
   private readonly purge: Database.Statement<[number]>;
   private readonly selectRevision: Database.Statement<[], number>;
+  private readonly lock: SqliteWriteLock;
 
   constructor(options: SqliteBanStoreOptions) {
     try {
@@ -52,8 +57,10 @@ export class SqliteBanStore implements BanStore {
     } catch (e) {
       throw new BanStoreError('sqlite', `cannot open ${options.file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
+    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+    this.lock = new SqliteWriteLock(this.db, busyTimeoutMs);
     try {
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
@@ -73,13 +80,13 @@ export class SqliteBanStore implements BanStore {
   }
 
   async add(ban: Ban): Promise<void> {
-    this.upsert.run(ban.address, ban.expiresAt, ban.reason, ban.createdAt);
+    await this.write('add', () => this.upsert.run(ban.address, ban.expiresAt, ban.reason, ban.createdAt));
   }
 
   async remove(address: string, now: number): Promise<boolean> {
     const row = this.selectOne.get(address);
     if (row === undefined) return false;
-    this.del.run(address);
+    await this.write('remove', () => this.del.run(address));
     return row.expires_at === null || row.expires_at > now;
   }
 
@@ -88,7 +95,7 @@ export class SqliteBanStore implements BanStore {
   }
 
   async purgeExpired(now: number): Promise<number> {
-    return this.purge.run(now).changes;
+    return (await this.write('purgeExpired', () => this.purge.run(now))).changes;
   }
 
   async revision(): Promise<string> {
@@ -97,5 +104,13 @@ export class SqliteBanStore implements BanStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  /** One write statement once the write lock is free, waiting on timers (never on the event loop). */
+  private async write<R>(op: string, statement: () => R): Promise<R> {
+    const attempt = await this.lock.waitFor(statement, () => !this.db.open);
+    if (attempt.ok) return attempt.value;
+    if (attempt.abandoned) throw new BanStoreError('sqlite', `${op} failed: the store was closed`);
+    throw new BanStoreError('sqlite', `${op} failed: the database stayed locked by another connection for ${Math.round(attempt.waitedMs)} ms (SQLITE_BUSY)`);
   }
 }

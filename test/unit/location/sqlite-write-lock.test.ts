@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { LocationStoreError, SqliteLocationStore } from '../../../src/location/index.js';
-import { SqliteWriteLock, isBusy, retryDelayMs } from '../../../src/location/sqlite-write-lock.js';
+import { SqliteWriteLock, isSqliteBusy, retryDelayMs } from '../../../src/lib/index.js';
 import { binding } from '../../contract/location-store.contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-loc-lock-'));
@@ -46,13 +46,13 @@ describe('SqliteWriteLock', () => {
     const holder = holdWriteLock(file);
     try {
       const started = performance.now();
-      assert.deepEqual(lock.tryNow(txn, 1), { busy: true });
+      assert.deepEqual(lock.tryNow(() => txn.immediate(1)), { busy: true });
       assert.ok(performance.now() - started < 500, 'did not sleep in the busy handler');
       assert.equal(db.pragma('busy_timeout', { simple: true }), 4000);
     } finally {
       holder.release();
     }
-    assert.deepEqual(lock.tryNow(txn, 2), { busy: false, value: 1 });
+    assert.deepEqual(lock.tryNow(() => txn.immediate(2)), { busy: false, value: 1 });
     assert.deepEqual(db.prepare('SELECT x FROM t').pluck().all(), [2]);
     db.close();
   });
@@ -62,10 +62,10 @@ describe('SqliteWriteLock', () => {
     const lock = new SqliteWriteLock(db, 100);
     const txn = db.transaction(() => db.prepare('INSERT INTO missing VALUES (1)').run());
     assert.throws(
-      () => lock.tryNow(txn, undefined),
-      (e) => e instanceof Database.SqliteError && !isBusy(e),
+      () => lock.tryNow(() => txn.immediate()),
+      (e) => e instanceof Database.SqliteError && !isSqliteBusy(e),
     );
-    assert.equal(isBusy(new Error('SQLITE_BUSY')), false);
+    assert.equal(isSqliteBusy(new Error('SQLITE_BUSY')), false);
     db.close();
   });
 

@@ -21,6 +21,34 @@ banStoreContract('sqlite', async () => {
 });
 
 describe('SqliteBanStore', () => {
+  it('waits for another connection\'s write lock on timers (the event loop runs on), and fails after busyTimeoutMs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-bans-'));
+    const file = join(dir, 'switchboard.db');
+    const store = new SqliteBanStore({ file, busyTimeoutMs: 2000 });
+    const holder = new Database(file);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      let done = false;
+      const adding = store.add(ban('192.0.2.7')).then(() => (done = true));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(done, false, 'nothing written while the lock is held');
+      holder.exec('COMMIT');
+      await adding;
+      assert.deepEqual((await store.list(Date.UTC(2026, 0, 1))).map((b) => b.address), ['192.0.2.7']);
+
+      const impatient = new SqliteBanStore({ file, busyTimeoutMs: 30 });
+      holder.exec('BEGIN IMMEDIATE');
+      await assert.rejects(impatient.purgeExpired(Date.now()), /locked by another connection for \d+ ms \(SQLITE_BUSY\)/);
+      holder.exec('COMMIT');
+      assert.equal(await impatient.purgeExpired(Date.now()), 1, 'the ban of 2026-01-01 has expired');
+      await impatient.close();
+    } finally {
+      holder.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps its rows in a `bans` table of the shared file, next to other tables it does not touch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-bans-'));
     try {

@@ -10,21 +10,32 @@
  * registrations failed on late, duplicated answers. With this module: longest stall 61 ms,
  * none failed (REGISTERs retransmitted while they waited: 3.2 %).
  *
- * So a writer here asks for the lock with `busy_timeout = 0`: a busy database answers at once
+ * So a writer asks for the lock with `busy_timeout = 0`: a busy database answers at once
  * (SQLITE_BUSY), and the caller tries again from a timer (`retryDelayMs`) while the event loop
  * goes on. The connection's own timeout is restored after each attempt, for the readers that
  * share it (the user directory) and for waits that may block (shutdown).
+ *
+ * Typed structurally (a connection with `pragma()`), so it needs no import of better-sqlite3.
  */
-import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Waits between attempts, as SQLite's own busy handler spaces them; the last one repeats. */
 const RETRY_DELAYS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 50, 50, 100] as const;
 
+/** What this module needs of a better-sqlite3 connection. */
+export interface PragmaConnection {
+  pragma(source: string): unknown;
+}
+
 export type LockAttempt<R> = { readonly busy: true } | { readonly busy: false; readonly value: R };
 
+/** The outcome of waitFor(): the write's value, or how long the lock stayed taken. */
+export type LockWait<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly waitedMs: number; readonly abandoned: boolean };
+
 /** True for SQLITE_BUSY and its extended codes (…_RECOVERY, …_SNAPSHOT, …_TIMEOUT). */
-export function isBusy(e: unknown): boolean {
-  return e instanceof Database.SqliteError && e.code.startsWith('SQLITE_BUSY');
+export function isSqliteBusy(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 /** The wait before attempt `attempt + 1`, in ms (`attempt` counts the busy answers so far, from 0). */
@@ -35,30 +46,46 @@ export function retryDelayMs(attempt: number): number {
 export class SqliteWriteLock {
   private readonly restore: string;
 
-  /** `busyTimeoutMs`: the connection's timeout, set again after each attempt. */
+  /** `busyTimeoutMs`: the connection's timeout, set again after each attempt, and waitFor()'s bound. */
   constructor(
-    private readonly db: Database.Database,
-    busyTimeoutMs: number,
+    private readonly db: PragmaConnection,
+    readonly busyTimeoutMs: number,
   ) {
     this.restore = `busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`;
   }
 
   /**
-   * Runs `txn` as BEGIN IMMEDIATE … COMMIT if the write lock is free now; `{ busy: true }`
-   * (nothing written: better-sqlite3 rolled back) if another connection holds it. Other
-   * errors pass.
+   * Runs `write` (a `txn.immediate(…)`, or one statement in autocommit) if the write lock is
+   * free now; `{ busy: true }` if another connection holds it (better-sqlite3 rolled back:
+   * nothing was written). Other errors pass.
    */
-  tryNow<A, R>(txn: Database.Transaction<(arg: A) => R>, arg: A): LockAttempt<R> {
+  tryNow<R>(write: () => R): LockAttempt<R> {
     // SQLite applies this PRAGMA when the statement is compiled, so a prepared copy run again
     // would not set it again: db.pragma() compiles it each time (~4 µs).
     this.db.pragma('busy_timeout = 0');
     try {
-      return { busy: false, value: txn.immediate(arg) };
+      return { busy: false, value: write() };
     } catch (e) {
-      if (isBusy(e)) return { busy: true };
+      if (isSqliteBusy(e)) return { busy: true };
       throw e;
     } finally {
       this.db.pragma(this.restore);
+    }
+  }
+
+  /**
+   * tryNow() until the lock is free, waiting on timers in between, for up to busyTimeoutMs.
+   * `abandoned()` is asked after each wait (e.g. the store was closed meanwhile).
+   */
+  async waitFor<R>(write: () => R, abandoned: () => boolean = () => false): Promise<LockWait<R>> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const result = this.tryNow(write);
+      if (!result.busy) return { ok: true, value: result.value };
+      const waitedMs = performance.now() - started;
+      if (waitedMs >= this.busyTimeoutMs) return { ok: false, waitedMs, abandoned: false };
+      await sleep(retryDelayMs(attempt));
+      if (abandoned()) return { ok: false, waitedMs: performance.now() - started, abandoned: true };
     }
   }
 }
