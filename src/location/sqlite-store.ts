@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type LockWait, SqliteWriteLock, retryDelayMs } from '../lib/index.js';
+import { type LockAttempt, type LockWait, SqliteWriteLock, retryDelayMs } from '../lib/index.js';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
@@ -217,9 +217,7 @@ export class SqliteLocationStore implements LocationStore {
       const batch = queued.slice(i, i + MODIFY_BATCH);
       let outcomes: ModifyOutcome[];
       try {
-        // RFC 3261 §10.3: the registrar's read of the current bindings and its update are one
-        // step; BEGIN IMMEDIATE holds the write lock from the reads to the commit.
-        const attempt = this.run('modify', () => (wait ? { busy: false as const, value: this.batchTxn.immediate(batch) } : this.lock.tryNow(() => this.batchTxn.immediate(batch))));
+        const attempt = this.run('modify', () => this.commit(batch, wait));
         if (attempt.busy) {
           this.requeueBusy(queued.slice(i));
           return;
@@ -232,6 +230,16 @@ export class SqliteLocationStore implements LocationStore {
       outcomes.forEach((o, k) => (o.ok ? batch[k].resolve(o.value) : batch[k].reject(o.error)));
     }
     this.busyAttempts = 0;
+  }
+
+  /**
+   * RFC 3261 §10.3: the registrar's read of the current bindings and its update are one step;
+   * BEGIN IMMEDIATE holds the write lock from the reads to the commit. Busy when another
+   * connection holds it, unless `wait` lets SQLite's busy handler block for it.
+   */
+  private commit(batch: readonly PendingModify[], wait: boolean): LockAttempt<ModifyOutcome[]> {
+    if (wait) return { busy: false, value: this.batchTxn.immediate(batch) };
+    return this.lock.tryNow(() => this.batchTxn.immediate(batch));
   }
 
   /** Puts calls that found the lock taken back at the head of the queue, failing those that waited too long. */

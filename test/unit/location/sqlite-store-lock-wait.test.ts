@@ -11,7 +11,6 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { LocationStoreError, SqliteLocationStore } from '../../../src/location/index.js';
-import { SqliteWriteLock, isSqliteBusy, retryDelayMs } from '../../../src/lib/index.js';
 import { binding } from '../../contract/location-store.contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-loc-lock-'));
@@ -34,47 +33,6 @@ function holdWriteLock(file: string): { release: () => void } {
     },
   };
 }
-
-describe('SqliteWriteLock', () => {
-  it('answers busy at once instead of waiting, and restores the connection timeout', () => {
-    const file = freshFile('try');
-    const db = new Database(file, { timeout: 4000 });
-    db.exec('CREATE TABLE t (x INTEGER)');
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
-    const txn = db.transaction((x: number) => insert.run(x).changes);
-    const lock = new SqliteWriteLock(db, 4000);
-    const holder = holdWriteLock(file);
-    try {
-      const started = performance.now();
-      assert.deepEqual(lock.tryNow(() => txn.immediate(1)), { busy: true });
-      assert.ok(performance.now() - started < 500, 'did not sleep in the busy handler');
-      assert.equal(db.pragma('busy_timeout', { simple: true }), 4000);
-    } finally {
-      holder.release();
-    }
-    assert.deepEqual(lock.tryNow(() => txn.immediate(2)), { busy: false, value: 1 });
-    assert.deepEqual(db.prepare('SELECT x FROM t').pluck().all(), [2]);
-    db.close();
-  });
-
-  it('lets other errors through and classifies only SQLITE_BUSY* as busy', () => {
-    const db = new Database(':memory:');
-    const lock = new SqliteWriteLock(db, 100);
-    const txn = db.transaction(() => db.prepare('INSERT INTO missing VALUES (1)').run());
-    assert.throws(
-      () => lock.tryNow(() => txn.immediate()),
-      (e) => e instanceof Database.SqliteError && !isSqliteBusy(e),
-    );
-    assert.equal(isSqliteBusy(new Error('SQLITE_BUSY')), false);
-    db.close();
-  });
-
-  it('spaces retries like SQLite does, and keeps the last delay', () => {
-    assert.deepEqual([0, 1, 2, 3].map(retryDelayMs), [1, 2, 5, 10]);
-    assert.equal(retryDelayMs(50), 100);
-    assert.equal(retryDelayMs(-1), 1);
-  });
-});
 
 describe('SqliteLocationStore under another connection\'s write lock', () => {
   it('keeps the event loop running, then commits the queued calls in order', async () => {
