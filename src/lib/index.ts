@@ -5,4 +5,4 @@ export { type HeapSample, type HeapReclaimPolicyOptions, type ReclaimEpisode, He
 export { type HeapReclaimerOptions, HeapReclaimer, obtainFullGc } from './heap-reclaimer.js';
 export { V4_MAPPED_PREFIX, ipBytes, unmapIpv4 } from './ip-bytes.js';
 export { KeyedSerialQueue } from './keyed-serial-queue.js';
-export { type LockAttempt, type LockWait, type PragmaConnection, SqliteWriteLock, isSqliteBusy, retryDelayMs } from './sqlite-write-lock.js';
+export { type LockAttempt, type LockWait, type PragmaConnection, SqliteWriteLock, isSqliteBusy, lockTimeoutReason, retryDelayMs } from './sqlite-write-lock.js';

@@ -38,20 +38,32 @@ export function isSqliteBusy(e: unknown): boolean {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
+/** Why a write failed after waitFor() or a queue gave up on the lock (for the caller's error). */
+export function lockTimeoutReason(waitedMs: number): string {
+  return `the database stayed locked by another connection for ${Math.round(waitedMs)} ms (SQLITE_BUSY)`;
+}
+
 /** The wait before attempt `attempt + 1`, in ms (`attempt` counts the busy answers so far, from 0). */
 export function retryDelayMs(attempt: number): number {
   return RETRY_DELAYS_MS[Math.min(Math.max(0, attempt), RETRY_DELAYS_MS.length - 1)];
 }
 
 export class SqliteWriteLock {
+  /** How long a write may wait for the lock (whole ms, ≥ 0): waitFor()'s bound. */
+  readonly busyTimeoutMs: number;
   private readonly restore: string;
 
-  /** `busyTimeoutMs`: the connection's timeout, set again after each attempt, and waitFor()'s bound. */
+  /**
+   * Sets the connection's `busy_timeout` to `busyTimeoutMs` (default 5000), the value restored
+   * after each attempt: what a blocking wait (a reader, shutdown) on this connection may take.
+   */
   constructor(
     private readonly db: PragmaConnection,
-    readonly busyTimeoutMs: number,
+    busyTimeoutMs = 5000,
   ) {
-    this.restore = `busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`;
+    this.busyTimeoutMs = Math.max(0, Math.trunc(busyTimeoutMs));
+    this.restore = `busy_timeout = ${this.busyTimeoutMs}`;
+    db.pragma(this.restore);
   }
 
   /**

@@ -23,7 +23,7 @@ import Database from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type LockAttempt, type LockWait, SqliteWriteLock, retryDelayMs } from '../lib/index.js';
+import { type LockAttempt, type LockWait, SqliteWriteLock, lockTimeoutReason, retryDelayMs } from '../lib/index.js';
 import type { Binding, BindingChange, ListOptions, LocationStore, RegistrationEntry } from './types.js';
 import { type EncodedBindings, type ChangePlan, decodeBindings, liveBindings, planChange, planPurge } from './binding-codec.js';
 import { LocationStoreError, describeError } from './errors.js';
@@ -101,7 +101,6 @@ export class SqliteLocationStore implements LocationStore {
   /** Calls waiting for a commit; non-empty exactly while a flush is scheduled. */
   private queue: PendingModify[] = [];
   private readonly lock: SqliteWriteLock;
-  private readonly busyTimeoutMs: number;
   /** Busy answers in a row for the queue's flushes (spaces the retries); 0 after a commit. */
   private busyAttempts = 0;
   /** The flush retried after a busy answer (a timer, so close() can cancel it). */
@@ -111,14 +110,13 @@ export class SqliteLocationStore implements LocationStore {
 
   constructor(options: SqliteLocationStoreOptions) {
     this.owned = options.database === undefined;
-    this.busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
     try {
       this.db = options.database ?? new Database(options.file);
     } catch (e) {
       throw new LocationStoreError(BACKEND, `cannot open ${options.file}: ${describeError(e)}`, { cause: e });
     }
     try {
-      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      this.lock = new SqliteWriteLock(this.db, options.busyTimeoutMs);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Performance (bench/location.bench.ts): a checkpoint (copying WAL pages into the file,
@@ -131,7 +129,6 @@ export class SqliteLocationStore implements LocationStore {
       this.db.pragma('wal_autocheckpoint = 4000');
       this.db.pragma('cache_size = -4096');
       this.db.exec(SCHEMA);
-      this.lock = new SqliteWriteLock(this.db, this.busyTimeoutMs);
       this.select = this.db.prepare<[string], string>('SELECT bindings FROM location_bindings WHERE aor = ?').pluck();
       this.upsert = this.db.prepare(
         `INSERT INTO location_bindings (aor, min_expires_at, max_expires_at, binding_count, bindings) VALUES (?, ?, ?, ?, ?)
@@ -247,7 +244,7 @@ export class SqliteLocationStore implements LocationStore {
     const now = performance.now();
     const kept: PendingModify[] = [];
     for (const p of waiting) {
-      if (now - p.queuedAt < this.busyTimeoutMs) kept.push(p);
+      if (now - p.queuedAt < this.lock.busyTimeoutMs) kept.push(p);
       else p.reject(this.busyError('modify', now - p.queuedAt));
     }
     // flush() runs synchronously, so nothing was queued since it took the queue: kept is all.
@@ -257,7 +254,7 @@ export class SqliteLocationStore implements LocationStore {
   }
 
   private busyError(op: string, waitedMs: number): LocationStoreError {
-    return new LocationStoreError(BACKEND, `${op} failed: the database stayed locked by another connection for ${Math.round(waitedMs)} ms (SQLITE_BUSY)`);
+    return new LocationStoreError(BACKEND, `${op} failed: ${lockTimeoutReason(waitedMs)}`);
   }
 
   async purgeExpired(now: number): Promise<number> {

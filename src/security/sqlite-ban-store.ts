@@ -7,7 +7,7 @@
  * `PRAGMA data_version` would report).
  */
 import Database from 'better-sqlite3';
-import { SqliteWriteLock } from '../lib/index.js';
+import { SqliteWriteLock, lockTimeoutReason } from '../lib/index.js';
 import { type Ban, type BanStore, BanStoreError } from './ban-store.js';
 
 const SCHEMA = `
@@ -57,10 +57,8 @@ export class SqliteBanStore implements BanStore {
     } catch (e) {
       throw new BanStoreError('sqlite', `cannot open ${options.file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
-    this.lock = new SqliteWriteLock(this.db, busyTimeoutMs);
     try {
-      this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      this.lock = new SqliteWriteLock(this.db, options.busyTimeoutMs);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
@@ -111,6 +109,6 @@ export class SqliteBanStore implements BanStore {
     const attempt = await this.lock.waitFor(statement, () => !this.db.open);
     if (attempt.ok) return attempt.value;
     if (attempt.abandoned) throw new BanStoreError('sqlite', `${op} failed: the store was closed`);
-    throw new BanStoreError('sqlite', `${op} failed: the database stayed locked by another connection for ${Math.round(attempt.waitedMs)} ms (SQLITE_BUSY)`);
+    throw new BanStoreError('sqlite', `${op} failed: ${lockTimeoutReason(attempt.waitedMs)}`);
   }
 }
