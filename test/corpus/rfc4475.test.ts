@@ -88,4 +88,10 @@ function checkValid(e: Rfc4475Entry): void {
   assert.deepEqual(again.message.body, m.body);
   // Every list value of the essential headers re-splits the same way.
   for (const f of m.fields('via')) assert.ok(splitList(f.value) !== undefined);
+  // A transaction keeps a message packed (compact()) and sends it again from that form.
+  const wire = serialize(m);
+  const values = m.headers.map((f) => [f.key, f.value]);
+  m.compact();
+  assert.deepEqual(serialize(m), wire, `${e.file} is sent the same from its packed form`);
+  assert.deepEqual(m.headers.map((f) => [f.key, f.value]).slice(0, values.length), values, `${e.file} unpacks to the same fields`);
 }

@@ -6,10 +6,11 @@
  */
 import { type CSeq, parseContentLength, parseCSeq, parseMaxForwards, isValidCallId } from './cseq.js';
 import { type MessageError, messageError } from './errors.js';
-import { HeaderField } from './header-field.js';
-import { canonicalName, headerKey, knownHeaderKey } from './header-names.js';
+import type { HeaderField } from './header-field.js';
+import { parseHeaderLine } from './header-lines.js';
+import { canonicalName } from './header-names.js';
 import { readLatin1 as latin1 } from './latin1.js';
-import { isToken, isTokenChar, isWsp, splitList, trimLws } from './lexer.js';
+import { isToken, isWsp, splitList } from './lexer.js';
 import { SipRequest, SipResponse, type SipMessage } from './message.js';
 import { type NameAddr, parseNameAddr } from './name-addr.js';
 import { type Uri, parseUri } from './uri.js';
@@ -233,31 +234,6 @@ function parseStatusLine(line: string): StatusLine | MessageError {
   const code = sp2 < 0 ? rest : rest.slice(0, sp2);
   if (!/^[1-6]\d\d$/.test(code)) return messageError('SIP_ERR_STATUS_CODE');
   return { status: Number(code), reason: sp2 < 0 ? '' : rest.slice(sp2 + 1), version: version.toUpperCase() };
-}
-
-/**
- * field-name HCOLON field-value; HCOLON = *( SP / HTAB ) ":" SWS. Reads head[pos, end)
- * in place: one pass over the name (token chars up to WSP or ':'), no copies but the results.
- */
-function parseHeaderLine(head: string, pos: number, end: number, folded: boolean): HeaderField | undefined {
-  let i = pos;
-  while (i < end && isTokenChar(head.charCodeAt(i))) i++;
-  const nameEnd = i;
-  if (nameEnd === pos) return undefined;
-  while (i < end && isWsp(head.charCodeAt(i))) i++;
-  if (i === end || head.charCodeAt(i) !== 0x3a) return undefined;
-  const colon = i;
-  const raw = head.slice(pos, end);
-  const key = knownHeaderKey(head, pos, nameEnd) ?? headerKey(head.slice(pos, nameEnd));
-  if (folded) {
-    const value = trimLws(head.slice(colon + 1, end).replace(/\r?\n[ \t]+/g, ' '));
-    return new HeaderField(head.slice(pos, nameEnd), key, value, raw);
-  }
-  let a = colon + 1;
-  let b = end;
-  while (a < b && isWsp(head.charCodeAt(a))) a++;
-  while (b > a && isWsp(head.charCodeAt(b - 1))) b--;
-  return HeaderField.fromWire(raw, key, nameEnd - pos, a - pos, b - pos);
 }
 
 /** The essential headers, checked and parsed once; parse() primes the message's typed views. */

@@ -11,6 +11,8 @@ export function serialize(message: SipMessage): Buffer {
   // The lines are measured, then written once into one buffer: concatenating them into one
   // string first built a rope of two strings per line, flattened again by Buffer.from.
   const start = message.startLine();
+  const packed = message.packedHeaderLines;
+  if (packed !== undefined) return serializePacked(start, packed, message.body);
   const headers = message.headers;
   const lines: string[] = new Array(headers.length);
   let size = start.length + 2;
@@ -30,6 +32,16 @@ export function serialize(message: SipMessage): Buffer {
   at = crlf(out, at);
   for (const line of lines) at = crlf(out, at + write(out, line, at));
   if (length !== '') at += write(out, length, at);
+  at = crlf(out, at);
+  if (body.length > 0) body.copy(out, at);
+  return out;
+}
+
+/** A compacted message (a transaction's kept response, sent again): its lines are one string. */
+function serializePacked(start: string, packed: string, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(start.length + 2 + packed.length + (packed === '' ? 0 : 2) + 2 + body.length);
+  let at = crlf(out, write(out, start, 0));
+  if (packed !== '') at = crlf(out, at + write(out, packed, at));
   at = crlf(out, at);
   if (body.length > 0) body.copy(out, at);
   return out;

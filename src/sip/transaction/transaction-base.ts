@@ -36,6 +36,8 @@ export abstract class TransactionBase<S extends string> {
   private retransmitTimer: TimerHandle | undefined;
   /** Timer B, D, F, H, I, J, K, L or M (the state's timeout). */
   private stateTimer: TimerHandle | undefined;
+  /** Settles once the latest transmit() has been made (or has failed). */
+  private lastSend: Promise<void> | undefined;
 
   protected constructor(
     readonly id: string,
@@ -98,19 +100,26 @@ export abstract class TransactionBase<S extends string> {
 
   /**
    * Messages kept through a wait state (Timers D, H, J, K, L, M) only to be sent again, or
-   * not at all: their typed views go (SipMessage.compact), parsed again if anyone reads them.
+   * not at all: packed (SipMessage.compact) once the last send has been made and published
+   * (the trace and metrics read the message as sent), unpacked again if anyone reads them.
    */
   protected compactKept(...messages: SipMessage[]): void {
-    for (const m of messages) m.compact();
+    const pack = (): void => {
+      for (const m of messages) m.compact();
+    };
+    if (this.lastSend === undefined) pack();
+    else void this.lastSend.then(pack);
   }
 
   /** Passes a message to the transport; a failure reaches onSendFailure unless already terminated. */
   protected transmit(message: SipMessage, dest: Destination): void {
-    void this.ctx.transport.send(message, dest).then((result: SendResult) => {
+    const sent: Promise<void> = this.ctx.transport.send(message, dest).then((result: SendResult) => {
+      if (this.lastSend === sent) this.lastSend = undefined;
       if (this.terminated) return;
       if (result.ok) this.onSent(result);
       else this.onSendFailure(result.error);
     });
+    this.lastSend = sent;
   }
 
   protected onSent(_result: SendResult & { ok: true }): void {

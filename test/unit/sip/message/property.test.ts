@@ -257,6 +257,33 @@ describe('property: mutated messages never throw', () => {
   });
 });
 
+describe('property: compact() is invisible', () => {
+  it('a parsed (mutated) message packed by compact() serializes to the same bytes and unpacks to the same fields', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SAMPLES), fc.array(mutation, { minLength: 0, maxLength: 4 }), (sample, ms) => {
+        let buf: Buffer = sample;
+        for (const m of ms) buf = m(buf);
+        for (const datagram of [true, false]) {
+          const r = parse(buf, { datagram });
+          if (!r.ok) continue;
+          const m = r.message;
+          const wire = serialize(m);
+          const fields = m.headers.map((f) => [f.key, f.name, f.value]);
+          m.compact();
+          assert.ok(m.packedHeaderLines !== undefined);
+          assert.deepEqual(serialize(m), wire);
+          // Unpacked: the same fields (and the Content-Length serialize adds, if there was none).
+          const after = m.headers.map((f) => [f.key, f.name, f.value]);
+          assert.deepEqual(after.slice(0, fields.length), fields);
+          assert.ok(after.length === fields.length || (after.length === fields.length + 1 && after[fields.length][0] === 'content-length'));
+          assert.deepEqual(serialize(m), wire);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
+
 // --- linear time -----------------------------------------------------------------------------
 
 /** Builds a request whose `where` holds `value` (~n octets). */

@@ -59,6 +59,22 @@ describe('non-INVITE server transaction (RFC 3261 §17.2.2)', () => {
     assert.equal(s.tu.requests.length, 2, 'after Timer J the request starts a new transaction');
   });
 
+  it('Completed: the kept request and response are packed once the response is sent, and a retransmission gets the same bytes', async () => {
+    const s = setup();
+    const res = createResponse(s.req, 200, { toTag: 'x' });
+    s.tx.respond(res);
+    assert.equal(res.packedHeaderLines, undefined, 'not before the send has been made (the trace reads it)');
+    await settle();
+    assert.equal(typeof res.packedHeaderLines, 'string');
+    assert.equal(typeof s.tx.request.packedHeaderLines, 'string');
+    s.send();
+    const sent = s.net.sent((e) => e.message?.kind === 'response').map((e) => e.bytes);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sent[1], sent[0]);
+    assert.equal(typeof res.packedHeaderLines, 'string', 'sent again without unpacking');
+    assert.equal(s.tx.request.callId, s.req.callId, 'the request still reads (unpacked on use)');
+  });
+
   it('reliable transport: Timer J = 0', () => {
     const s = setup('tcp');
     s.tx.respond(createResponse(s.req, 200, { toTag: 'x' }));
