@@ -219,7 +219,12 @@ export class Endpoint implements TransactionUser {
 
   onStrayResponse(rx: ReceivedMessage): void {
     const res: IncomingResponse = { response: rx.message as SipResponse, rx };
-    void this.runPipeline((m) => m.onStrayResponse?.(res) ?? false);
+    try {
+      const handled = this.runPipeline((m) => m.onStrayResponse?.(res) ?? false);
+      if (typeof handled !== 'boolean') handled.catch((err: unknown) => this.log.error({ err, ...sipLogFields(res.response) }, 'module failed on a response'));
+    } catch (err) {
+      this.log.error({ err, ...sipLogFields(res.response) }, 'module failed on a response');
+    }
   }
 
   onOverload(rx: ReceivedMessage): void {
@@ -268,23 +273,44 @@ export class Endpoint implements TransactionUser {
 
   private dispatch(incoming: IncomingRequest, fallback?: (r: IncomingRequest) => void): void {
     this.processing++;
-    void this.runPipeline((m) => m.onRequest?.(incoming) ?? false).then(
-      (handled) => {
-        this.processing--;
-        if (!handled) (fallback ?? ((r) => this.unhandled(r)))(incoming);
-      },
-      (err: unknown) => {
-        this.processing--;
-        this.log.error({ err, ...sipLogFields(incoming.request) }, 'module failed on a request');
-        if (!incoming.answered && incoming.request.method !== 'ACK') incoming.respond(500);
-      },
-    );
+    const done = (handled: boolean): void => {
+      this.processing--;
+      if (!handled) (fallback ?? ((r) => this.unhandled(r)))(incoming);
+    };
+    const failed = (err: unknown): void => {
+      this.processing--;
+      this.log.error({ err, ...sipLogFields(incoming.request) }, 'module failed on a request');
+      if (!incoming.answered && incoming.request.method !== 'ACK') incoming.respond(500);
+    };
+    let handled: boolean | Promise<boolean>;
+    try {
+      handled = this.runPipeline((m) => m.onRequest?.(incoming) ?? false);
+    } catch (err) {
+      failed(err);
+      return;
+    }
+    if (typeof handled === 'boolean') done(handled);
+    else handled.then(done, failed);
   }
 
-  /** Runs modules in order until one says it handled the message. Async modules are awaited. */
-  private async runPipeline(step: (m: EndpointModule) => boolean | Promise<boolean>): Promise<boolean> {
-    for (const m of this.modules) {
-      const r = step(m);
+  /**
+   * Runs modules in order until one says it handled the message. Synchronous while the
+   * modules answer synchronously; from the first module that returns a promise on, awaited.
+   */
+  private runPipeline(step: (m: EndpointModule) => boolean | Promise<boolean>): boolean | Promise<boolean> {
+    const modules = this.modules;
+    for (let i = 0; i < modules.length; i++) {
+      const r = step(modules[i]);
+      if (r === true) return true;
+      if (r !== false) return this.awaitPipeline(r, i + 1, step);
+    }
+    return false;
+  }
+
+  private async awaitPipeline(pending: Promise<boolean>, next: number, step: (m: EndpointModule) => boolean | Promise<boolean>): Promise<boolean> {
+    if (await pending) return true;
+    for (let i = next; i < this.modules.length; i++) {
+      const r = step(this.modules[i]);
       if (r === true || (r !== false && (await r))) return true;
     }
     return false;

@@ -40,7 +40,11 @@ export interface DatagramEndpoint {
   readonly local: NetAddress;
   /** The SO_RCVBUF the kernel granted, when known. */
   readonly recvBufferSize: number | undefined;
-  send(data: Buffer, host: string, port: number): Promise<TransportError | undefined>;
+  /**
+   * Queues a datagram; `done` is called once it has been handed to the kernel (undefined) or
+   * has failed. A callback rather than a promise: this is every UDP message the server sends.
+   */
+  send(data: Buffer, host: string, port: number, done: (e: TransportError | undefined) => void): void;
   close(): Promise<void>;
 }
 

@@ -162,24 +162,27 @@ export class TransportManager implements SipTransport {
     return l === undefined ? undefined : this.listeners.sentBy(l, dest.host);
   }
 
-  async send(message: SipMessage, dest: Destination): Promise<SendResult> {
-    if (!this.running) return fail('SIP_TRANSPORT_CLOSED', 'transports are stopped');
+  send(message: SipMessage, dest: Destination): Promise<SendResult> {
+    if (!this.running) return Promise.resolve(fail('SIP_TRANSPORT_CLOSED', 'transports are stopped'));
     const bytes = serialize(message);
-    if (dest.transport !== 'udp') return published(message, bytes, dest, await this.sendStream(bytes, dest));
+    if (dest.transport !== 'udp') return this.sendStream(bytes, dest).then((r) => published(message, bytes, dest, r));
     // RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if it is larger
     // than 1300 bytes and the path MTU is unknown, the request MUST be sent using an RFC 2914
     // congestion controlled transport protocol, such as TCP. If this causes a change in the
     // transport protocol from the one indicated in the top Via, the value in the top Via MUST
     // be changed."
     const tcp = bytes.length > UDP_SIZE_THRESHOLD ? this.listeners.pick('tcp', dest.host) : undefined;
-    if (tcp !== undefined && message instanceof SipRequest && message.topVia.transport === 'UDP') {
-      const overTcp = withTopViaTransport(message, 'TCP', this.listeners.sentBy(tcp, dest.host).port);
-      const tcpDest: Destination = { transport: 'tcp', host: dest.host, port: dest.port };
-      const r = published(message, overTcp, tcpDest, await this.sendStream(overTcp, tcpDest));
-      // §18.1.1: if the connection attempt fails (ICMP, reset), the element SHOULD retry over UDP.
-      if (r.ok || r.error.code !== 'SIP_TRANSPORT_CONNECT') return r;
-    }
-    return published(message, bytes, dest, await this.sendUdp(bytes, dest));
+    if (tcp !== undefined && message instanceof SipRequest && message.topVia.transport === 'UDP') return this.sendLargeRequest(message, bytes, dest, tcp);
+    return this.sendUdp(message, bytes, dest);
+  }
+
+  private async sendLargeRequest(message: SipRequest, bytes: Buffer, dest: Destination, tcp: OpenListener): Promise<SendResult> {
+    const overTcp = withTopViaTransport(message, 'TCP', this.listeners.sentBy(tcp, dest.host).port);
+    const tcpDest: Destination = { transport: 'tcp', host: dest.host, port: dest.port };
+    const r = published(message, overTcp, tcpDest, await this.sendStream(overTcp, tcpDest));
+    // §18.1.1: if the connection attempt fails (ICMP, reset), the element SHOULD retry over UDP.
+    if (r.ok || r.error.code !== 'SIP_TRANSPORT_CONNECT') return r;
+    return this.sendUdp(message, bytes, dest);
   }
 
   /**
@@ -196,12 +199,16 @@ export class TransportManager implements SipTransport {
     return n;
   }
 
-  private async sendUdp(bytes: Buffer, dest: Destination): Promise<SendResult> {
+  /** One promise per datagram: this is every UDP message the server sends. */
+  private sendUdp(message: SipMessage, bytes: Buffer, dest: Destination): Promise<SendResult> {
     const l = (dest.local !== undefined ? this.listeners.find(dest.local) : undefined) ?? this.listeners.pick('udp', dest.host);
-    if (l === undefined || l.kind !== 'datagram') return fail('SIP_TRANSPORT_NO_LISTENER', `no UDP listener reaches ${dest.host}`);
-    if (bytes.length > MAX_DATAGRAM) return fail('SIP_TRANSPORT_TOO_LARGE', `${bytes.length} octets do not fit in a UDP datagram`);
-    const e = await l.endpoint.send(bytes, dest.host, dest.port);
-    return e === undefined ? { ok: true, local: this.listeners.sentBy(l, dest.host) } : { ok: false, error: e };
+    if (l === undefined || l.kind !== 'datagram') return Promise.resolve(fail('SIP_TRANSPORT_NO_LISTENER', `no UDP listener reaches ${dest.host}`));
+    if (bytes.length > MAX_DATAGRAM) return Promise.resolve(fail('SIP_TRANSPORT_TOO_LARGE', `${bytes.length} octets do not fit in a UDP datagram`));
+    return new Promise((resolve) => {
+      l.endpoint.send(bytes, dest.host, dest.port, (e) => {
+        resolve(published(message, bytes, dest, e === undefined ? { ok: true, local: this.listeners.sentBy(l, dest.host) } : { ok: false, error: e }));
+      });
+    });
   }
 
   /** §18.2.2 / §18.1.1: the given connection if open, else one to that address, else a new one. */
@@ -278,7 +285,7 @@ export class TransportManager implements SipTransport {
     if (this.options.admit !== undefined && !this.options.admit(source)) return;
     if (isUdpKeepAlive(data)) {
       const stun = stunBindingResponse(data, host, port);
-      if (stun !== undefined && listener.kind === 'datagram') void listener.endpoint.send(stun, host, port);
+      if (stun !== undefined && listener.kind === 'datagram') listener.endpoint.send(stun, host, port, ignoreSendResult);
       return;
     }
     this.deliver(data, { source, local: listener.local, receivedAt: this.clock.now() }, true);
@@ -395,6 +402,9 @@ export class TransportManager implements SipTransport {
 }
 
 /** Publishes a sent message on the diagnostics channel (once the send is done) and passes the result on. */
+/** A STUN keep-alive answer: a lost one is the client's to retry. */
+function ignoreSendResult(): void {}
+
 function published(message: SipMessage, bytes: Buffer, dest: Destination, r: SendResult): SendResult {
   publishSent(message, bytes, dest, r);
   return r;

@@ -58,7 +58,7 @@ interface PendingSend {
   readonly host: string;
   readonly port: number;
   readonly target: string;
-  readonly resolve: (e: TransportError | undefined) => void;
+  readonly done: (e: TransportError | undefined) => void;
 }
 
 class UdpEndpoint implements DatagramEndpoint {
@@ -76,14 +76,15 @@ class UdpEndpoint implements DatagramEndpoint {
    * Datagrams are handed to the kernel together at the end of the event-loop turn, in the
    * order they were sent: the messages handled from one poll of the socket go out as one burst.
    */
-  send(data: Buffer, host: string, port: number): Promise<TransportError | undefined> {
-    if (this.closed) return Promise.resolve({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
+  send(data: Buffer, host: string, port: number, done: (e: TransportError | undefined) => void): void {
+    if (this.closed) {
+      done({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
+      return;
+    }
     // A dual-stack IPv6 socket reaches IPv4 destinations through IPv4-mapped addresses.
     const target = ipFamily(this.local.host) === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
-    return new Promise((resolve) => {
-      this.pending.push({ data, host, port, target, resolve });
-      this.flushing ??= setImmediate(() => this.flush());
-    });
+    this.pending.push({ data, host, port, target, done });
+    this.flushing ??= setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -93,9 +94,9 @@ class UdpEndpoint implements DatagramEndpoint {
     // close() flushes before it marks the endpoint closed, so every queued send is made here.
     for (const p of batch) {
       try {
-        this.socket.send(p.data, p.port, p.target, (e) => p.resolve(e ? sendFailed(p, e) : undefined));
+        this.socket.send(p.data, p.port, p.target, (e) => p.done(e ? sendFailed(p, e) : undefined));
       } catch (e) {
-        p.resolve(sendFailed(p, e));
+        p.done(sendFailed(p, e));
       }
     }
   }

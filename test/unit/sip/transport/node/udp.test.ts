@@ -49,7 +49,8 @@ describe('UDP listener', () => {
     const endpoint = opened.value;
     const client = await openClient('udp', HOST, 1);
     try {
-      const results = Array.from({ length: 20 }, (_, i) => endpoint.send(Buffer.from(`datagram ${i}`), HOST, client.localPort));
+      const send = (text: string) => new Promise<unknown>((resolve) => endpoint.send(Buffer.from(text), HOST, client.localPort, resolve));
+      const results = Array.from({ length: 20 }, (_, i) => send(`datagram ${i}`));
       // Queued until the end of this turn: nothing has reached the kernel yet, and close()
       // hands the queue over before the socket goes.
       await endpoint.close();
@@ -59,7 +60,7 @@ describe('UDP listener', () => {
         client.messages.map((m) => m.toString()),
         Array.from({ length: 20 }, (_, i) => `datagram ${i}`),
       );
-      const late = await endpoint.send(Buffer.from('after close'), HOST, client.localPort);
+      const late = (await send('after close')) as { code: string } | undefined;
       assert.equal(late?.code, 'SIP_TRANSPORT_CLOSED');
     } finally {
       await client.close();
