@@ -26,7 +26,7 @@ function request(method: string, uri: string, extra: string[] = [], opts: { bran
   ].join('\r\n');
 }
 
-function setup(modules: EndpointModule[] = []) {
+function setup(modules: EndpointModule[] = [], errors: string[] = []) {
   const clock = new ManualClock();
   const net = new LoopNetwork(clock);
   const serverTransport = net.endpoint(SERVER);
@@ -38,7 +38,8 @@ function setup(modules: EndpointModule[] = []) {
     },
     onInvalid: () => undefined,
   });
-  const endpoint = new Endpoint({ transport: serverTransport, clock, identity: new LocalIdentity(['example.com'], [SERVER]) });
+  const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_o: object, msg: string) => void errors.push(msg) };
+  const endpoint = new Endpoint({ transport: serverTransport, clock, identity: new LocalIdentity(['example.com'], [SERVER]), log });
   for (const m of modules) endpoint.use(m);
   serverTransport.attach(endpoint.transportUser);
   const send = async (text: string): Promise<void> => {
@@ -175,6 +176,40 @@ describe('Endpoint (RFC 3261 §8.2)', () => {
     await send(request('MESSAGE', 'sip:example.com'));
     await new Promise((r) => setImmediate(r));
     assert.equal(responses[0]?.status, 500);
+  });
+
+  it('modules that answer synchronously are run in the same turn; a promise is awaited before the next module', async () => {
+    const order: string[] = [];
+    let release: ((handled: boolean) => void) | undefined;
+    const syncNo: EndpointModule = { name: 'a', priority: 'security', methods: ['MESSAGE'], onRequest: () => (order.push('a'), false) };
+    const later: EndpointModule = { name: 'b', priority: 'registrar', methods: ['MESSAGE'], onRequest: () => (order.push('b'), new Promise<boolean>((r) => (release = r))) };
+    const last: EndpointModule = { name: 'c', priority: 'application', methods: ['MESSAGE'], onRequest: (r) => (order.push('c'), r.respond(202), true) };
+    const { responses, send, clock } = setup([syncNo, later, last]);
+    await send(request('MESSAGE', 'sip:example.com'));
+    assert.deepEqual(order, ['a', 'b'], 'c waits for b');
+    release?.(false);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ['a', 'b', 'c']);
+    clock.advance(0);
+    assert.equal(responses[0]?.status, 202);
+  });
+
+  it('a module that throws or rejects on a stray response is logged, not a crash', async () => {
+    const errors: string[] = [];
+    const throwing: EndpointModule = { name: 't', priority: 'security', methods: [], onStrayResponse: () => { throw new Error('bug'); } };
+    const { net, clock } = setup([throwing], errors);
+    const stray = ['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKstray', 'From: <sip:a@example.com>;tag=1', 'To: <sip:b@example.com>;tag=2', 'Call-ID: s1', 'CSeq: 1 MESSAGE', 'Content-Length: 0', '', ''].join('\r\n');
+    net.inject(PHONE, SERVER, stray);
+    clock.advance(0);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(errors, ['module failed on a response']);
+    const rejecting: EndpointModule = { name: 'r', priority: 'security', methods: [], onStrayResponse: () => Promise.reject(new Error('bug')) };
+    const errors2: string[] = [];
+    const second = setup([rejecting], errors2);
+    second.net.inject(PHONE, SERVER, stray);
+    second.clock.advance(0);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(errors2, ['module failed on a response']);
   });
 
   it('while draining, refuses new requests with 503 and waits for in-flight ones', async () => {
