@@ -40,6 +40,9 @@ export interface EndpointLog {
 
 const silentLog: EndpointLog = { debug() {}, warn() {}, error() {} };
 
+/** One module's turn in the pipeline: true when it handled the message. */
+type PipelineStep = (m: EndpointModule) => boolean | Promise<boolean>;
+
 export interface EndpointOptions extends TimerOptions {
   transport: SipTransport;
   clock: Clock;
@@ -219,12 +222,11 @@ export class Endpoint implements TransactionUser {
 
   onStrayResponse(rx: ReceivedMessage): void {
     const res: IncomingResponse = { response: rx.message as SipResponse, rx };
-    try {
-      const handled = this.runPipeline((m) => m.onStrayResponse?.(res) ?? false);
-      if (typeof handled !== 'boolean') handled.catch((err: unknown) => this.log.error({ err, ...sipLogFields(res.response) }, 'module failed on a response'));
-    } catch (err) {
-      this.log.error({ err, ...sipLogFields(res.response) }, 'module failed on a response');
-    }
+    this.settle(
+      (m) => m.onStrayResponse?.(res) ?? false,
+      () => undefined,
+      (err) => this.log.error({ err, ...sipLogFields(res.response) }, 'module failed on a response'),
+    );
   }
 
   onOverload(rx: ReceivedMessage): void {
@@ -282,9 +284,14 @@ export class Endpoint implements TransactionUser {
       this.log.error({ err, ...sipLogFields(incoming.request) }, 'module failed on a request');
       if (!incoming.answered && incoming.request.method !== 'ACK') incoming.respond(500);
     };
+    this.settle((m) => m.onRequest?.(incoming) ?? false, done, failed);
+  }
+
+  /** Runs the pipeline; `done` or `failed` in the same turn when every module answered synchronously. */
+  private settle(step: PipelineStep, done: (handled: boolean) => void, failed: (err: unknown) => void): void {
     let handled: boolean | Promise<boolean>;
     try {
-      handled = this.runPipeline((m) => m.onRequest?.(incoming) ?? false);
+      handled = this.runPipeline(step);
     } catch (err) {
       failed(err);
       return;
@@ -294,24 +301,16 @@ export class Endpoint implements TransactionUser {
   }
 
   /**
-   * Runs modules in order until one says it handled the message. Synchronous while the
-   * modules answer synchronously; from the first module that returns a promise on, awaited.
+   * Runs modules in order, from `from`, until one says it handled the message. Synchronous
+   * while the modules answer synchronously; from the first module that returns a promise on,
+   * the rest run after it settles.
    */
-  private runPipeline(step: (m: EndpointModule) => boolean | Promise<boolean>): boolean | Promise<boolean> {
+  private runPipeline(step: PipelineStep, from = 0): boolean | Promise<boolean> {
     const modules = this.modules;
-    for (let i = 0; i < modules.length; i++) {
+    for (let i = from; i < modules.length; i++) {
       const r = step(modules[i]);
       if (r === true) return true;
-      if (r !== false) return this.awaitPipeline(r, i + 1, step);
-    }
-    return false;
-  }
-
-  private async awaitPipeline(pending: Promise<boolean>, next: number, step: (m: EndpointModule) => boolean | Promise<boolean>): Promise<boolean> {
-    if (await pending) return true;
-    for (let i = next; i < this.modules.length; i++) {
-      const r = step(this.modules[i]);
-      if (r === true || (r !== false && (await r))) return true;
+      if (r !== false) return r.then((handled) => handled || this.runPipeline(step, i + 1));
     }
     return false;
   }

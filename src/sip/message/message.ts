@@ -46,7 +46,10 @@ abstract class SipMessageBase {
     return this.h;
   }
 
-  /** The packed header lines (CRLF between them, none after), while compact(); else undefined. */
+  /**
+   * The packed header lines (CRLF between them, none after; at least a Content-Length line),
+   * while compact(); else undefined.
+   */
   get packedHeaderLines(): string | undefined {
     return this.h === undefined ? this.packed : undefined;
   }

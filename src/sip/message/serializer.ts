@@ -37,11 +37,14 @@ export function serialize(message: SipMessage): Buffer {
   return out;
 }
 
-/** A compacted message (a transaction's kept response, sent again): its lines are one string. */
+/**
+ * A compacted message (a transaction's kept response, sent again): its lines are one string,
+ * never empty (compact() packs a Content-Length line at least).
+ */
 function serializePacked(start: string, packed: string, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(start.length + 2 + packed.length + (packed === '' ? 0 : 2) + 2 + body.length);
+  const out = Buffer.allocUnsafe(start.length + 2 + packed.length + 2 + 2 + body.length);
   let at = crlf(out, write(out, start, 0));
-  if (packed !== '') at = crlf(out, at + write(out, packed, at));
+  at = crlf(out, at + write(out, packed, at));
   at = crlf(out, at);
   if (body.length > 0) body.copy(out, at);
   return out;
