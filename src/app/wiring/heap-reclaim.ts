@@ -1,4 +1,8 @@
-/** The heap reclaimer as a component: on with `memory.reclaim_when_idle` (the default). */
+/**
+ * The heap's size as a component: `memory.heap_growth_percent` (how far V8 lets it grow between
+ * full collections) and the heap reclaimer, on with `memory.reclaim_when_idle` (the default).
+ */
+import { setFlagsFromString } from 'node:v8';
 import { HeapReclaimer } from '../../lib/index.js';
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
@@ -12,6 +16,9 @@ export function createHeapReclaim(config: Config, logger: Logger, activeCalls?: 
   return {
     name: 'heap-reclaim',
     async start() {
+      // V8 reads this flag each time it sets the next full collection's limit, so setting it
+      // while running takes effect from the next collection (an unknown flag would be ignored).
+      if (config.memory.heapGrowthPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.memory.heapGrowthPercent}`);
       if (!config.memory.reclaimWhenIdle) return;
       reclaimer = new HeapReclaimer({
         ...(activeCalls === undefined ? {} : { activeCalls }),
@@ -27,6 +34,6 @@ export function createHeapReclaim(config: Config, logger: Logger, activeCalls?: 
     async stop() {
       reclaimer?.stop();
     },
-    describe: () => ({ reclaimHeapWhenIdle: reclaimer?.available ?? false }),
+    describe: () => ({ reclaimHeapWhenIdle: reclaimer?.available ?? false, heapGrowthPercent: config.memory.heapGrowthPercent }),
   };
 }

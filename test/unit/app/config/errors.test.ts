@@ -64,6 +64,18 @@ describe('config errors name file, line, column and key', () => {
     assert.equal(ok.value.proxy.dnsCacheSize, 64);
   });
 
+  it('memory.heap_growth_percent: a whole percentage from 0 to 400', () => {
+    const ok = parseConfig('memory:\n  heap_growth_percent: 100\n', 'switchboard.yaml', { interfaceAddresses: () => [] });
+    assert.ok(ok.ok);
+    assert.equal(ok.value.memory.heapGrowthPercent, 100);
+    const byDefault = parseConfig('', 'switchboard.yaml', { interfaceAddresses: () => [] });
+    assert.ok(byDefault.ok);
+    assert.equal(byDefault.value.memory.heapGrowthPercent, 0, 'V8 decides unless configured');
+    assert.deepEqual(errorsOf('memory:\n  heap_growth_percent: -5\n'), ['switchboard.yaml:2:3: memory.heap_growth_percent: Number must be greater than or equal to 0']);
+    assert.deepEqual(errorsOf('memory:\n  heap_growth_percent: 12.5\n'), ['switchboard.yaml:2:3: memory.heap_growth_percent: Expected integer, received float']);
+    assert.deepEqual(errorsOf('memory:\n  heap_growth_percent: 1000\n'), ['switchboard.yaml:2:3: memory.heap_growth_percent: Number must be less than or equal to 400']);
+  });
+
   it('cross-field rule: t2 smaller than t1', () => {
     assert.deepEqual(errorsOf('sip:\n  timers:\n    t1: 2000\n    t2: 1000\n'), ['switchboard.yaml:4:5: sip.timers.t2: t2 (1000) must not be smaller than t1 (2000)']);
   });
