@@ -19,7 +19,7 @@ memory:
   # How much the heap may grow past what the last full collection kept before the next one
   # (V8's --heap-growing-percent). 0: V8 decides, and under load it lets the heap grow to about
   # three times the live data. 100 caps it at twice: at 800 calls/s with the RFC's 64·T1
-  # transaction waits, peak RSS 784 -> 553 MB for no measurable CPU; with 5 s waits, ~5 % more
+  # transaction waits, peak RSS 782 -> 537 MB for no measurable CPU; with 5 s waits, ~5 % more
   # CPU. Lower values collect more often still (50: 488 MB, ~10 % more CPU).
   heap_growth_percent: 0
 `,
