@@ -14,8 +14,13 @@ import { createRegistration } from './wiring/registration.js';
 import { createRoutingService } from './wiring/routing.js';
 import { createSecurity } from './wiring/security.js';
 import { createSipCore } from './wiring/sip-core.js';
+import { type WorkerContext, createReadySignal, createWorkerLink } from './cluster/worker.js';
 
-export async function buildComponents(config: Config, logger: Logger, reloadConfig?: ReloadConfig): Promise<Component[]> {
+export async function buildComponents(config: Config, logger: Logger, reloadConfig?: ReloadConfig, worker?: WorkerContext): Promise<Component[]> {
+  // In a group, the housekeeping that must happen once (admin API, keep-alives, purging) runs
+  // in worker 0; every worker handles the calls its Call-IDs hash to.
+  const first = worker === undefined || worker.role.index === 0;
+  const link = worker === undefined ? undefined : createWorkerLink(worker.role, worker.channel, logger);
   const routing = createRoutingService(config, logger, reloadConfig);
   const onSighup = (): void => void routing.reload();
   const routingComponent: Component = {
@@ -38,7 +43,9 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
     router: routing.router,
     callPolicy: security.callPolicy,
     onAuthEvent: security.onAuthEvent,
-    media: () => media.sessions(),
+    // The relay lives in one process: a group has none (the config requires media.mode: never).
+    ...(worker === undefined ? { media: () => media.sessions() } : {}),
+    housekeeping: first,
   });
   const mediaTimeouts: Component = {
     name: 'media-timeouts',
@@ -52,7 +59,10 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
     },
     async stop() {},
   };
-  const sip = await createSipCore(config, logger, [...security.modules, registration.registrarModule, registration.proxyModule], undefined, { admit: security.admit });
+  const sip = await createSipCore(config, logger, [...security.modules, registration.registrarModule, registration.proxyModule], undefined, {
+    admit: security.admit,
+    ...(link === undefined ? {} : { shard: link.shard }),
+  });
   security.attachTransport(sip.transport);
   const admin = createAdmin(config, logger, {
     location: registration.location,
@@ -64,9 +74,13 @@ export async function buildComponents(config: Config, logger: Logger, reloadConf
       async () => {
         const r = await routing.reload();
         if (!r.ok) throw new Error(r.message);
+        // The other workers reload the same file (their SIGHUP handler above).
+        worker?.channel.send({ sb: 'reload-others' });
         return r.message;
       },
     ],
   });
-  return [routingComponent, security, media, mediaTimeouts, registration, sip, admin, createHeapReclaim(config, logger, () => registration.calls.size + media.activeSessions())];
+  const heapReclaim = createHeapReclaim(config, logger, () => registration.calls.size + media.activeSessions());
+  if (link === undefined || worker === undefined) return [routingComponent, security, media, mediaTimeouts, registration, sip, admin, heapReclaim];
+  return [link, routingComponent, security, registration, sip, ...(first ? [admin] : []), heapReclaim, createReadySignal(worker.channel)];
 }

@@ -42,8 +42,24 @@ export function newTag(): string {
   return randomToken(10);
 }
 
+let acceptCallId: ((callId: string) => boolean) | undefined;
+
+/**
+ * Restricts the Call-IDs this process makes to those `accept` takes (undefined: any). A worker
+ * of a group sharing one SIP socket only makes Call-IDs that hash to itself, so the answers to
+ * the requests it starts come back to it.
+ */
+export function restrictCallIds(accept: ((callId: string) => boolean) | undefined): void {
+  acceptCallId = accept;
+}
+
 /** RFC 3261 §8.1.1.4: a globally unique Call-ID. */
 export function newCallId(host?: string): string {
-  const id = randomToken(24);
-  return host === undefined ? id : `${id}@${host}`;
+  for (let tries = 1; ; tries++) {
+    const token = randomToken(24);
+    const id = host === undefined ? token : `${token}@${host}`;
+    // With N workers a random id is accepted with probability 1/N.
+    if (acceptCallId === undefined || acceptCallId(id)) return id;
+    if (tries === 10_000) throw new Error('restrictCallIds: the filter accepted none of 10000 Call-IDs');
+  }
 }

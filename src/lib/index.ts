@@ -1,5 +1,5 @@
 export { type Clock, type TimerHandle, SystemClock, ManualClock, systemClock } from './clock.js';
-export { BRANCH_MAGIC_COOKIE, pooledRandomBytes, randomToken, newBranch, newTag, newCallId } from './ids.js';
+export { BRANCH_MAGIC_COOKIE, pooledRandomBytes, randomToken, newBranch, newTag, newCallId, restrictCallIds } from './ids.js';
 export { type Result, ok, err } from './result.js';
 export { type HeapSample, type HeapReclaimPolicyOptions, type ReclaimEpisode, HeapReclaimPolicy } from './heap-reclaim-policy.js';
 export { type HeapReclaimerOptions, HeapReclaimer, obtainFullGc } from './heap-reclaimer.js';

@@ -48,10 +48,15 @@ export function proxyConfigYaml(c: ProxyConfig): string {
 }
 
 /** A started server with `users` imported; ended (SIGTERM, then SIGKILL) after the test. */
-export async function startProxy(t: TestContext, users: readonly UserSpec[], config: ProxyConfig): Promise<{ deployment: RegistrarDeployment; server: RegistrarProcess }> {
+export async function startProxy(
+  t: TestContext,
+  users: readonly UserSpec[],
+  config: ProxyConfig,
+  start: Parameters<RegistrarDeployment['start']>[0] = {},
+): Promise<{ deployment: RegistrarDeployment; server: RegistrarProcess }> {
   const deployment = RegistrarDeployment.create(t, proxyConfigYaml(config));
   if (users.length > 0) await deployment.importUsers(users);
-  const server = await deployment.start();
+  const server = await deployment.start(start);
   return { deployment, server };
 }
 

@@ -51,14 +51,14 @@ export class RegistrarDeployment {
   }
 
   /** Starts `switchboard start` on this deployment; resolves when it answers OPTIONS with 200. */
-  async start(o: { port?: number; portRange?: readonly [number, number]; readyTimeoutMs?: number } = {}): Promise<RegistrarProcess> {
+  async start(o: { port?: number; portRange?: readonly [number, number]; readyTimeoutMs?: number; udpOnly?: boolean } = {}): Promise<RegistrarProcess> {
     const port = o.port ?? (await freePort([], o.portRange));
     const args = [
       serverMainPath(), 'start',
       '--config', this.configFile,
       '--data', this.dataDir,
       '--listen', `udp:${DOMAIN}:${port}`,
-      '--listen', `tcp:${DOMAIN}:${port}`,
+      ...(o.udpOnly === true ? [] : ['--listen', `tcp:${DOMAIN}:${port}`]),
       '--domain', DOMAIN,
       // Peers here fail authentication on purpose (wrong passwords, stale nonces) and load
       // the server from loopback: loopback is allow-listed (never banned, still challenged).

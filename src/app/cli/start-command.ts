@@ -7,7 +7,11 @@ import type { Command } from 'commander';
 import { type Config, type ConfigOverrides, formatIssue, formatListener, loadConfig } from '../config/index.js';
 import { Lifecycle, runUntilSignal } from '../lifecycle.js';
 import { type Logger, createLogger, flushLogger } from '../log.js';
+import cluster from 'node:cluster';
 import { buildComponents } from '../server.js';
+import { roleFromEnv } from '../cluster/messages.js';
+import { runWorkerGroup } from '../cluster/supervisor.js';
+import { processChannel, workerSignals } from '../cluster/worker.js';
 import { withAllowedNetworks } from '../wiring/security.js';
 import { type CliContext, EXIT_USAGE } from './context.js';
 import type { CliIo } from './io.js';
@@ -34,10 +38,15 @@ export function overridesFromFlags(flags: StartFlags): ConfigOverrides {
   };
 }
 
+const workerRole = cluster.isWorker ? roleFromEnv(process.env) : undefined;
+
 const defaultDeps: StartDeps = {
   buildComponents,
-  signals: process,
+  runWorkerGroup,
+  // A worker of a group stops on its own signals or on the supervisor's `stop`.
+  signals: workerRole === undefined ? process : workerSignals(processChannel()),
   forceExit: (code) => process.exit(code),
+  ...(workerRole === undefined ? {} : { worker: { role: workerRole, channel: processChannel() } }),
 };
 
 /** mkdir -p with mode 0700 (only new directories get the mode; an existing one is kept). */
@@ -74,8 +83,15 @@ export async function runStart(flags: StartFlags, io: CliIo, deps: Partial<Start
   }
   const config = allowed.config;
   if (!ensureDataDir(config, io)) return 1;
-  const logger = createLogger({ level: config.log.level, destination: d.logDestination });
-  warnIfOpen(config, logger);
+  const rootLogger = createLogger({ level: config.log.level, destination: d.logDestination });
+  const logger = d.worker === undefined ? rootLogger : rootLogger.child({ worker: d.worker.role.index });
+  if (d.worker === undefined) warnIfOpen(config, logger);
+  if (config.workers > 1 && d.worker === undefined) {
+    // The supervisor: the workers load the same config and run the server.
+    const code = await d.runWorkerGroup({ count: config.workers, logger });
+    await flushLogger(rootLogger);
+    return code;
+  }
 
   let code: number;
   try {
@@ -83,7 +99,7 @@ export async function runStart(flags: StartFlags, io: CliIo, deps: Partial<Start
       const again = loadConfig(flags.config, { overrides: overridesFromFlags(flags), cwd: io.cwd, interfaceAddresses: d.interfaceAddresses });
       return again.ok ? { ok: true as const, value: again.value } : { ok: false as const, error: again.error.map(formatIssue).join('; ') };
     };
-    const components = await d.buildComponents(config, logger, reloadConfig);
+    const components = await d.buildComponents(config, logger, reloadConfig, d.worker);
     const lifecycle = new Lifecycle(components, {
       logger,
       clock: d.clock,
@@ -95,7 +111,7 @@ export async function runStart(flags: StartFlags, io: CliIo, deps: Partial<Start
     logger.error({ err: e }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
     code = 1;
   }
-  await flushLogger(logger);
+  await flushLogger(rootLogger);
   return code;
 }
 

@@ -104,9 +104,31 @@ function finalize(c: ParsedConfig, options: LoadOptions, where: (path: ConfigPat
       issues.push(where(['routing', 'hooks'], `cannot read hook file ${routing.hooks}: ${describeError(e)}`));
     }
   }
+  issues.push(...workerIssues(c).map(([path, message]) => where(path, message)));
   if (issues.length > 0) return err(issues);
   const domains = c.domains ?? defaultDomains(c.listen, options.interfaceAddresses ?? hostAddresses);
   return ok(deepFreeze({ ...c, dataDir: resolve(cwd, c.dataDir), tls, routing, domains }) as Config);
+}
+
+/**
+ * Several workers share the UDP sockets and hand each call to one of them; what lives in one
+ * process and cannot be handed over (stream connections, the media relay's ports) rules
+ * them out. Each conflict is reported at the key that conflicts.
+ */
+function workerIssues(c: ParsedConfig): [ConfigPath, string][] {
+  if (c.workers === 1) return [];
+  const out: [ConfigPath, string][] = [];
+  const why = `with workers: ${c.workers}`;
+  c.listen.forEach((l, i) => {
+    if (l.transport !== 'udp') out.push([['listen', i], `${why} only udp listeners are supported (a ${l.transport} connection lives in one worker process)`]);
+  });
+  if (c.media.mode !== 'never') out.push([['media', 'mode'], `${why} media.mode must be never (the media relay's ports and sessions live in one process)`]);
+  if (c.media.ng !== undefined) out.push([['media', 'ng'], `${why} the ng control listener is not available (the media relay lives in one process)`]);
+  c.routing.routes.forEach((r, i) => {
+    if (r.media !== undefined && r.media !== 'never') out.push([['routing', 'routes', i, 'media'], `${why} a route cannot relay media (media: never or no media key)`]);
+  });
+  if (c.location.backend === 'memory') out.push([['location', 'backend'], `${why} the location store must be shared by the workers: sqlite or redis, not memory`]);
+  return out;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -23,9 +23,10 @@ import { authSection } from './sections/auth.js';
 import { securitySection } from './sections/security.js';
 import { adminSection } from './sections/admin.js';
 import { mediaSection } from './sections/media.js';
+import { workersSection } from './sections/workers.js';
 
 /** Top-level sections, in the order `config example` prints them. */
-export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, memorySection, registrarSection, proxySection, mediaSection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
+export const SECTIONS = [dataDirSection, listenSection, domainsSection, tlsSection, logSection, sipSection, transportSection, shutdownSection, workersSection, memorySection, registrarSection, proxySection, mediaSection, routingSection, locationSection, authSection, usersSection, securitySection, adminSection] as const;
 
 type Sections = (typeof SECTIONS)[number];
 type Shape = { [S in Sections as S['key']]: S['schema'] };

@@ -35,6 +35,11 @@ export interface RegistrationExtras {
   readonly onAuthEvent?: (event: AuthEvent) => void;
   /** The media controller (valid once the media component has started). */
   readonly media?: () => MediaControl;
+  /**
+   * Run the expiry purger and the NAT keep-alives (default true). In a worker group only
+   * worker 0 does: the store is shared, so one purge and one ping per contact is enough.
+   */
+  readonly housekeeping?: boolean;
 }
 
 export function createRegistration(config: Config, logger: Logger, clock: Clock = systemClock, extras: RegistrationExtras = {}): Registration {
@@ -80,7 +85,7 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         // The policy's per-user source ACLs apply to registrations as to the proxy's requests.
         ...(extras.callPolicy?.authorize === undefined ? {} : { authorize: extras.callPolicy.authorize.bind(extras.callPolicy) }),
       });
-      if (config.registrar.keepaliveInterval === 0) return registrar;
+      if (config.registrar.keepaliveInterval === 0 || extras.housekeeping === false) return registrar;
       const keepalive = new NatKeepalive({
         endpoint,
         location,
@@ -142,7 +147,7 @@ export function createRegistration(config: Config, logger: Logger, clock: Clock 
         onPurged: (n) => log.debug({ removed: n }, 'expired bindings removed'),
         onError: (err) => log.error({ err }, 'purging expired bindings failed'),
       });
-      purger.start();
+      if (extras.housekeeping !== false) purger.start();
     },
     async stop() {
       await purger?.stop();

@@ -6,7 +6,7 @@
  */
 import { type Clock, systemClock } from '../../lib/index.js';
 import { Endpoint, type EndpointModule, LocalIdentity, type SipLogFields, partialLogFields, sipLogFields } from '../../sip/endpoint/index.js';
-import { type ListenerSpec, type NetAddress, type ReceivedInvalid, type ReceivedMessage, TransportManager, ensureSelfSignedCertificate, hostPort } from '../../sip/transport/index.js';
+import { type DatagramShard, type ListenerSpec, type NetAddress, type ReceivedInvalid, type ReceivedMessage, TransportManager, ensureSelfSignedCertificate, hostPort } from '../../sip/transport/index.js';
 import type { Config } from '../config/index.js';
 import type { Component } from '../lifecycle.js';
 import type { Logger } from '../log.js';
@@ -24,6 +24,8 @@ export type ModuleFactory = (endpoint: Endpoint) => EndpointModule;
 export interface SipCoreHooks {
   /** Asked for every datagram / connection / stream message; false drops it silently. */
   readonly admit?: (source: NetAddress) => boolean;
+  /** In a worker group: forwards each datagram to the worker that owns its call. */
+  readonly shard?: DatagramShard;
 }
 
 export async function createSipCore(
@@ -63,6 +65,7 @@ export async function createSipCore(
     udpRecvBufferSize: config.transport.udpRecvBuffer,
     onEvent: (e) => logger.debug({ transportEvent: e }, 'transport event'),
     ...(hooks.admit === undefined ? {} : { admit: hooks.admit }),
+    ...(hooks.shard === undefined ? {} : { shard: hooks.shard }),
   });
   let bound: readonly NetAddress[] = [];
   // A bug above the transport must cost one message, never the process (or the socket loop).

@@ -24,6 +24,7 @@ import { isUdpKeepAlive } from './udp-keepalive.js';
 import { stunBindingResponse } from './stun-keepalive.js';
 import { stampReceived } from './response-route.js';
 import { publishReceived, publishSent } from './diagnostics.js';
+import type { DatagramShard, ForwardedDatagram } from './shard.js';
 
 export interface TransportManagerOptions {
   readonly listeners: readonly ListenerSpec[];
@@ -53,6 +54,11 @@ export interface TransportManagerOptions {
    * (a connection is closed). Called on the hot path: keep it O(1).
    */
   readonly admit?: (source: NetAddress) => boolean;
+  /**
+   * Several worker processes share the UDP sockets: a datagram whose call another worker owns
+   * is forwarded there after admission (shard.ts). Absent: this process handles everything.
+   */
+  readonly shard?: DatagramShard;
 }
 
 export type CloseReason = 'remote' | 'idle' | 'framing' | 'shutdown' | 'not-admitted';
@@ -91,6 +97,8 @@ export class TransportManager implements SipTransport {
   private sweepTimer: TimerHandle | undefined;
   private running = false;
   private nextId = 1;
+  /** UDP listeners in configuration order: the index a forwarded datagram names. */
+  private readonly datagramListeners: OpenListener[] = [];
 
   constructor(private readonly options: TransportManagerOptions) {
     this.user = options.user;
@@ -121,6 +129,7 @@ export class TransportManager implements SipTransport {
     if (this.running) throw new Error('TransportManager.start() called twice');
     if (this.user === undefined) throw new Error('TransportManager.start() without a TransportUser');
     this.running = true;
+    this.options.shard?.setReceiver((f) => this.onForwarded(f));
     for (const spec of this.options.listeners) {
       const opened = await this.open(spec);
       if (!opened.ok) {
@@ -139,6 +148,7 @@ export class TransportManager implements SipTransport {
     this.sweepTimer?.cancel();
     this.sweepTimer = undefined;
     for (const e of this.table.entries()) this.closeEntry(e, 'shutdown', true);
+    this.datagramListeners.length = 0;
     await Promise.all(this.listeners.clear().map((l) => (l.kind === 'datagram' ? l.endpoint.close() : l.listener.close())));
   }
 
@@ -262,11 +272,13 @@ export class TransportManager implements SipTransport {
   private async open(spec: ListenerSpec): Promise<Result<OpenListener, ListenFailure>> {
     if (spec.transport === 'udp') {
       let listener: OpenListener | undefined;
+      const index = this.datagramListeners.length;
       const r = await this.driver.openDatagram(spec, this.driverOptions, (data, host, port) => {
-        if (listener !== undefined) this.onDatagram(listener, data, host, port);
+        if (listener !== undefined) this.onDatagram(listener, index, data, host, port);
       });
       if (!r.ok) return r;
       listener = { kind: 'datagram', spec, local: r.value.local, endpoint: r.value };
+      this.datagramListeners.push(listener);
       return ok(listener);
     }
     let listener: OpenListener | undefined;
@@ -278,7 +290,7 @@ export class TransportManager implements SipTransport {
     return ok(listener);
   }
 
-  private onDatagram(listener: OpenListener, data: Buffer, host: string, port: number): void {
+  private onDatagram(listener: OpenListener, index: number, data: Buffer, host: string, port: number): void {
     if (!this.running) return;
     // RFC 5626 §4.4.2 / §3.5.1: keep-alives on a UDP port are not SIP messages.
     const source: NetAddress = { transport: 'udp', host, port };
@@ -288,7 +300,15 @@ export class TransportManager implements SipTransport {
       if (stun !== undefined && listener.kind === 'datagram') listener.endpoint.send(stun, host, port, ignoreSendResult);
       return;
     }
+    if (this.options.shard?.forward(index, data, host, port) === true) return;
     this.deliver(data, { source, local: listener.local, receivedAt: this.clock.now() }, true);
+  }
+
+  /** A datagram another worker read and admitted on our shared listener `f.listener`. */
+  private onForwarded(f: ForwardedDatagram): void {
+    const listener = this.datagramListeners[f.listener];
+    if (!this.running || listener === undefined) return;
+    this.deliver(f.data, { source: { transport: 'udp', host: f.host, port: f.port }, local: listener.local, receivedAt: this.clock.now() }, true);
   }
 
   /** A new connection: admitted within the limits, or refused (closed at once). */

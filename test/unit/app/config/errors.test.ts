@@ -76,6 +76,31 @@ describe('config errors name file, line, column and key', () => {
     assert.deepEqual(errorsOf('memory:\n  heap_growth_percent: 1000\n'), ['switchboard.yaml:2:3: memory.heap_growth_percent: Number must be less than or equal to 400']);
   });
 
+  it('workers: 1 by default; more need UDP-only listeners, no media relay and a shared location store', () => {
+    const byDefault = parseConfig('', 'switchboard.yaml', { interfaceAddresses: () => [] });
+    assert.ok(byDefault.ok);
+    assert.equal(byDefault.value.workers, 1);
+    const group = 'workers: 2\nlisten:\n  - udp:127.0.0.1:5060\nmedia:\n  mode: never\n';
+    const ok = parseConfig(group, 'switchboard.yaml', { interfaceAddresses: () => [] });
+    assert.ok(ok.ok, ok.ok ? '' : ok.error.map(formatIssue).join('\n'));
+    assert.equal(ok.value.workers, 2);
+    assert.deepEqual(errorsOf('workers: 0\n'), ['switchboard.yaml:1:1: workers: workers must be 1..64']);
+    assert.deepEqual(errorsOf('workers: 1.5\n'), ['switchboard.yaml:1:1: workers: workers must be an integer']);
+    assert.deepEqual(errorsOf('workers: 2\nlisten:\n  - udp:127.0.0.1:5060\n  - tcp:127.0.0.1:5060\nmedia:\n  mode: never\n'), [
+      'switchboard.yaml:4:5: listen[1]: with workers: 2 only udp listeners are supported (a tcp connection lives in one worker process)',
+    ]);
+    assert.deepEqual(errorsOf('workers: 2\nlisten:\n  - udp:127.0.0.1:5060\nmedia:\n  mode: nat\n'), [
+      "switchboard.yaml:5:3: media.mode: with workers: 2 media.mode must be never (the media relay's ports and sessions live in one process)",
+    ]);
+    assert.deepEqual(errorsOf(group + 'location:\n  backend: memory\n'), [
+      'switchboard.yaml:7:3: location.backend: with workers: 2 the location store must be shared by the workers: sqlite or redis, not memory',
+    ]);
+    const routeMedia = group + 'routing:\n  routes:\n    - name: r\n      action: { location: true }\n      media: always\n';
+    const lines = errorsOf(routeMedia);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /^switchboard\.yaml:10:\d+: routing\.routes\[0\]\.media: with workers: 2 a route cannot relay media/);
+  });
+
   it('cross-field rule: t2 smaller than t1', () => {
     assert.deepEqual(errorsOf('sip:\n  timers:\n    t1: 2000\n    t2: 1000\n'), ['switchboard.yaml:4:5: sip.timers.t2: t2 (1000) must not be smaller than t1 (2000)']);
   });
