@@ -4,6 +4,7 @@
 #
 #   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
 #   npm run bench:sip-load -- register      # one mode (register | fill | call | floor | floor-call | components)
+#   SB_WORKERS=2 npm run bench:sip-load -- call   # Switchboard as two worker processes (`workers: 2`)
 #
 # `floor` is not Switchboard: it drives node-floor.mjs (a canned REGISTER responder, no parsing,
 # no digest, no storage) with the register load, once as one process and once as two processes
@@ -45,7 +46,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nsip:\n  timers:\n    wait: 5000\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
+# SB_WORKERS=N runs Switchboard as N worker processes sharing the socket (`workers: N`).
+printf 'workers: %s\nauth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nsip:\n  timers:\n    wait: 5000\nlog:\n  level: warn\n' "${SB_WORKERS:-1}" >"$DATA/bench.yaml"
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$ROOT/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
@@ -60,6 +62,8 @@ start_sb() {
     --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/server-$1.log" 2>&1 &
   SB_PID=$!
   wait_listening "$SB_PID" "$OUT/server-$1.log" switchboard
+  # The socket is bound once worker 0 is up; the others start after it.
+  if [[ ${SB_WORKERS:-1} -gt 1 ]]; then sleep 3; fi
 }
 stop_sb() { kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""; }
 
