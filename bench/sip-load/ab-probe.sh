@@ -8,6 +8,9 @@
 #
 # Each build is a checkout with its dist/ built. Both use the same data directory (the
 # 100,000 harness users, config as in compare.sh); the order is old, new, old, new, ...
+# OLD_WORKERS / NEW_WORKERS (default 1) set each side's `workers:`, so one build can be
+# compared with itself as one process and as a worker group:
+#   NEW_WORKERS=2 bash bench/sip-load/ab-probe.sh . . call 1200 2
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/sip-load}
@@ -27,21 +30,29 @@ SB_PID=""
 cleanup() { [[ -n $SB_PID ]] && kill "$SB_PID" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT
 
+OLD_WORKERS=${OLD_WORKERS:-1}
+NEW_WORKERS=${NEW_WORKERS:-1}
 printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nsip:\n  timers:\n    wait: 5000\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
+for side in old new; do
+  n=$OLD_WORKERS; [[ $side == new ]] && n=$NEW_WORKERS
+  { echo "workers: $n"; cat "$DATA/bench.yaml"; } >"$DATA/$side.yaml"
+done
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$NEW/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
 probe() { # probe LABEL CHECKOUT ROUND
-  "$2/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/$1-$3.log" 2>&1 &
+  "$2/bin/switchboard.js" start --config "$DATA/$1.yaml" --data "$DATA" --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/$1-$3.log" 2>&1 &
   SB_PID=$!
   for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
+  # A worker group binds the socket with worker 0; the others start after it.
+  if [[ $1 == old && $OLD_WORKERS -gt 1 || $1 == new && $NEW_WORKERS -gt 1 ]]; then sleep 3; fi
   local line
   line=$(SERVER_PID=$SB_PID RATE=$RATE STEP_SECS=$SECS MODE2=$MODE OUT_DIR=$OUT/$1-$3 "$HARNESS/run.sh" 127.0.0.1 "$PORT" probe 2>&1 | grep '^STEP' || true)
   kill "$SB_PID"; wait "$SB_PID" 2>/dev/null || true; SB_PID=""
   echo "$1 round $3: $(grep -o 'achieved=[^ ]*\|failed=[^ ]*\|cpu_server=[^ ]*' <<<"$line" | tr '\n' ' ')"
 }
 
-echo "== $MODE at $RATE/s, $SECS s per probe, $ROUNDS rounds (old: $OLD, new: $NEW)"
+echo "== $MODE at $RATE/s, $SECS s per probe, $ROUNDS rounds (old: $OLD, workers $OLD_WORKERS; new: $NEW, workers $NEW_WORKERS)"
 for r in $(seq 1 "$ROUNDS"); do
   probe old "$OLD" "$r" | tee -a "$OUT/summary.txt"
   probe new "$NEW" "$r" | tee -a "$OUT/summary.txt"

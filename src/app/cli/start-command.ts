@@ -2,16 +2,16 @@
  * `switchboard start`: load the config (file + flags), ensure the data directory, create the
  * logger, build the components through the server seam and run them until SIGTERM / SIGINT.
  */
+import cluster from 'node:cluster';
 import { mkdirSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Config, type ConfigOverrides, formatIssue, formatListener, loadConfig } from '../config/index.js';
 import { Lifecycle, runUntilSignal } from '../lifecycle.js';
 import { type Logger, createLogger, flushLogger } from '../log.js';
-import cluster from 'node:cluster';
 import { buildComponents } from '../server.js';
 import { roleFromEnv } from '../cluster/messages.js';
 import { runWorkerGroup } from '../cluster/supervisor.js';
-import { processChannel, workerSignals } from '../cluster/worker.js';
+import { type WorkerContext, processChannel, workerSignals } from '../cluster/worker.js';
 import { withAllowedNetworks } from '../wiring/security.js';
 import { type CliContext, EXIT_USAGE } from './context.js';
 import type { CliIo } from './io.js';
@@ -39,14 +39,15 @@ export function overridesFromFlags(flags: StartFlags): ConfigOverrides {
 }
 
 const workerRole = cluster.isWorker ? roleFromEnv(process.env) : undefined;
+const worker: WorkerContext | undefined = workerRole === undefined ? undefined : { role: workerRole, channel: processChannel() };
 
 const defaultDeps: StartDeps = {
   buildComponents,
   runWorkerGroup,
   // A worker of a group stops on its own signals or on the supervisor's `stop`.
-  signals: workerRole === undefined ? process : workerSignals(processChannel()),
+  signals: worker === undefined ? process : workerSignals(worker.channel),
   forceExit: (code) => process.exit(code),
-  ...(workerRole === undefined ? {} : { worker: { role: workerRole, channel: processChannel() } }),
+  ...(worker === undefined ? {} : { worker }),
 };
 
 /** mkdir -p with mode 0700 (only new directories get the mode; an existing one is kept). */

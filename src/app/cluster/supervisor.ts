@@ -6,6 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import { FORCED_EXIT_CODE } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { SHARD_KEY_BYTES } from '../../sip/transport/index.js';
 import { ENV_COUNT, ENV_INDEX, ENV_KEY, type SupervisorMessage, type WorkerMessage, isMessage } from './messages.js';
@@ -19,9 +20,6 @@ export interface WorkerGroupOptions {
   readonly maxRestartsPerMinute?: number;
 }
 
-/** Exit code when a second signal cuts the graceful stop short (as lifecycle.ts). */
-const FORCED_EXIT_CODE = 130;
-
 export async function runWorkerGroup(o: WorkerGroupOptions): Promise<number> {
   const log = o.logger.child({ component: 'workers' });
   const key = randomBytes(SHARD_KEY_BYTES).toString('hex');
@@ -33,6 +31,11 @@ export async function runWorkerGroup(o: WorkerGroupOptions): Promise<number> {
   let onSettled: () => void = () => {};
   const settled = new Promise<void>((resolve) => (onSettled = resolve));
   const readyWaiters = new Map<number, (ready: boolean) => void>();
+  /** Worker `index` said ready (true) or died before it did (false). */
+  const settleReady = (index: number, ready: boolean): void => {
+    readyWaiters.get(index)?.(ready);
+    readyWaiters.delete(index);
+  };
 
   const broadcast = (m: SupervisorMessage): void => {
     for (const w of workers) if (w !== undefined && w.isConnected()) w.send(m);
@@ -56,8 +59,7 @@ export async function runWorkerGroup(o: WorkerGroupOptions): Promise<number> {
         ports[index] = m.port;
         broadcast({ sb: 'peers', ports });
       } else if (m.sb === 'ready') {
-        readyWaiters.get(index)?.(true);
-        readyWaiters.delete(index);
+        settleReady(index, true);
       } else if (m.sb === 'reload-others') {
         workers.forEach((other, i) => i !== index && other?.process.kill('SIGHUP'));
       }
@@ -67,8 +69,7 @@ export async function runWorkerGroup(o: WorkerGroupOptions): Promise<number> {
         workers[index] = undefined;
         ports[index] = null;
       }
-      readyWaiters.get(index)?.(false);
-      readyWaiters.delete(index);
+      settleReady(index, false);
       if (stopping) {
         worst = Math.max(worst, code ?? 1);
         if (live().length === 0) onSettled();

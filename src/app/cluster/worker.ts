@@ -67,7 +67,8 @@ export function createWorkerLink(role: WorkerRole, channel: SupervisorChannel, l
       await link?.close();
     },
     describe() {
-      return { worker: role.index, workers: role.count, ...(link === undefined ? {} : { workerLink: link.port }) };
+      // `worker` itself is on every line already (the worker's logger binds it).
+      return { workers: role.count, ...(link === undefined ? {} : { workerLink: link.port }) };
     },
   };
 }

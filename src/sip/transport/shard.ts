@@ -24,7 +24,8 @@ export function shardOfBytes(data: Uint8Array, start: number, end: number, count
 
 /** The owner of a Call-ID written as text (the Call-IDs this process makes). */
 export function shardOfCallId(callId: string, count: number): number {
-  return shardOfBytes(Buffer.from(callId, 'latin1'), 0, Buffer.byteLength(callId, 'latin1'), count);
+  const bytes = Buffer.from(callId, 'latin1');
+  return shardOfBytes(bytes, 0, bytes.length, count);
 }
 
 const LF = 0x0a;

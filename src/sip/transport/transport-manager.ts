@@ -421,10 +421,10 @@ export class TransportManager implements SipTransport {
   }
 }
 
-/** Publishes a sent message on the diagnostics channel (once the send is done) and passes the result on. */
 /** A STUN keep-alive answer: a lost one is the client's to retry. */
 function ignoreSendResult(): void {}
 
+/** Publishes a sent message on the diagnostics channel (once the send is done) and passes the result on. */
 function published(message: SipMessage, bytes: Buffer, dest: Destination, r: SendResult): SendResult {
   publishSent(message, bytes, dest, r);
   return r;
