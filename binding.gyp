@@ -8,9 +8,36 @@
         "src/media/native/rtp-engine.c",
         "src/media/native/rx-stats.c"
       ],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-std=gnu11", "-pthread"],
-      "ldflags": ["-pthread"],
-      "defines": ["NAPI_VERSION=8"]
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter",
+        "-std=gnu11",
+        "-pthread"
+      ],
+      "ldflags": [
+        "-pthread"
+      ],
+      "defines": [
+        "NAPI_VERSION=8"
+      ]
+    },
+    {
+      "target_name": "switchboard_sipudp",
+      "sources": [
+        "src/sip/transport/native/sip-udp.c"
+      ],
+      "cflags": [
+        "-O2",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter",
+        "-std=gnu11"
+      ],
+      "defines": [
+        "NAPI_VERSION=8"
+      ]
     }
   ]
 }

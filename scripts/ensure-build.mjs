@@ -4,9 +4,9 @@
 //   node scripts/ensure-build.mjs            deps + build if dist/ is missing (npm start)
 //   node scripts/ensure-build.mjs --force    deps + build always           (npm test)
 //   node scripts/ensure-build.mjs --system   also the Debian test peers    (npm test)
-// Every mode also (re)builds the native RTP engine (binding.gyp → build/Release/switchboard_rtp.node)
-// when it is missing or older than its sources; a failed build only warns: the relay then
-// forwards through node:dgram.
+// Every mode also (re)builds the native addons (binding.gyp → build/Release/switchboard_rtp.node,
+// the RTP engine, and switchboard_sipudp.node, the SIP UDP socket) when one is missing or older
+// than its sources; a failed build only warns: SIP and the relay then use node:dgram.
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -55,12 +55,14 @@ if (args.has('--force') || !existsSync('dist/src/app/main.js')) {
   run('npx tsc -p tsconfig.json');
 }
 
-const ADDON = 'build/Release/switchboard_rtp.node';
-const ADDON_SOURCES = ['binding.gyp', ...readdirSync('src/media/native').filter((f) => /\.[ch]$/.test(f)).map((f) => join('src/media/native', f))];
+// binding.gyp's targets: the native RTP engine and the native SIP UDP socket.
+const ADDONS = ['build/Release/switchboard_rtp.node', 'build/Release/switchboard_sipudp.node'];
+const NATIVE_DIRS = ['src/media/native', 'src/sip/transport/native'];
+const ADDON_SOURCES = ['binding.gyp', ...NATIVE_DIRS.flatMap((d) => readdirSync(d).filter((f) => /\.[ch]$/.test(f)).map((f) => join(d, f)))];
 
 function addonStale() {
-  if (!existsSync(ADDON)) return true;
-  const built = statSync(ADDON).mtimeMs;
+  if (ADDONS.some((a) => !existsSync(a))) return true;
+  const built = Math.min(...ADDONS.map((a) => statSync(a).mtimeMs));
   return ADDON_SOURCES.some((f) => statSync(f).mtimeMs > built);
 }
 
@@ -85,7 +87,7 @@ function buildAddon() {
     if (gyp !== null) execFileSync(process.execPath, [gyp, 'rebuild', '--loglevel=warn', ...nodedir], { stdio: 'inherit' });
     else execSync(`npx --no-install node-gyp rebuild ${nodedir.join(' ')}`, { stdio: 'inherit' });
   } catch (e) {
-    console.warn(`native RTP engine not built (${e.message.split('\n')[0]}); the media relay will use node:dgram`);
+    console.warn(`native addons not built (${e.message.split('\n')[0]}); SIP over UDP and the media relay will use node:dgram`);
   }
 }
 

@@ -11,6 +11,8 @@
 # OLD_WORKERS / NEW_WORKERS (default 1) set each side's `workers:`, so one build can be
 # compared with itself as one process and as a worker group:
 #   NEW_WORKERS=2 bash bench/sip-load/ab-probe.sh . . call 1200 2
+# OLD_YAML / NEW_YAML are appended to that side's config file (one build, two settings):
+#   OLD_YAML='transport: { udp_engine: dgram }' bash bench/sip-load/ab-probe.sh . . call 1500 3
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/sip-load}
@@ -32,10 +34,13 @@ trap cleanup EXIT
 
 OLD_WORKERS=${OLD_WORKERS:-1}
 NEW_WORKERS=${NEW_WORKERS:-1}
+OLD_YAML=${OLD_YAML:-}
+NEW_YAML=${NEW_YAML:-}
 printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nsip:\n  timers:\n    wait: 5000\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
 for side in old new; do
   n=$OLD_WORKERS; [[ $side == new ]] && n=$NEW_WORKERS
-  { echo "workers: $n"; cat "$DATA/bench.yaml"; } >"$DATA/$side.yaml"
+  extra=$OLD_YAML; [[ $side == new ]] && extra=$NEW_YAML
+  { echo "workers: $n"; cat "$DATA/bench.yaml"; [[ -z $extra ]] || echo "$extra"; } >"$DATA/$side.yaml"
 done
 { echo "user,password"; for i in $(seq 0 99999); do printf 'u%06d,secret\n' "$i"; done; } >"$DATA/users.csv"
 node "$NEW/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null

@@ -6,3 +6,4 @@ export { type HeapReclaimerOptions, HeapReclaimer, obtainFullGc } from './heap-r
 export { V4_MAPPED_PREFIX, ipBytes, unmapIpv4 } from './ip-bytes.js';
 export { KeyedSerialQueue } from './keyed-serial-queue.js';
 export { type LockAttempt, type LockWait, type PragmaConnection, SqliteWriteLock, isSqliteBusy, lockTimeoutReason, retryDelayMs } from './sqlite-write-lock.js';
+export { type NativeAddonLoad, type NativeAddonSpec, loadNativeAddon } from './native-addon.js';

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { assertCallsSucceeded, assertRegistered, finish, scenario, sipp, startProxy, traces } from '../support/proxy-deployment.js';
+import { loadSipUdpAddon } from '../../src/sip/transport/index.js';
 import { DOMAIN } from '../support/registrar-server.js';
 import type { RegistrarProcess } from '../support/registrar-server.js';
 import { freePort } from '../support/server-process.js';
@@ -64,6 +65,13 @@ test(`workers: 2 — SIPp digest registrations and ${CALLS} record-routed calls 
   const { server } = await startProxy(t, [...callees, ...load], { trusted: ['127.0.0.0/8'], extraYaml: GROUP }, { udpOnly: true, readyTimeoutMs: 20_000 });
   await until('both workers', server, () => logCount(server, 'workers started') === 1);
   assert.equal(workerPids(server).length, 2);
+  // Each worker binds its own native socket to the port (SO_REUSEPORT) when the addon is
+  // built (CI builds it); else node:cluster shares one node:dgram socket between them.
+  const engine = loadSipUdpAddon().ok ? 'native' : 'dgram';
+  assert.deepEqual(
+    server.server.logs().filter((l) => l.msg === 'started').map((l) => l.udpEngine),
+    [engine, engine],
+  );
 
   // Digest: the 401's nonce and the answer to it meet in one worker (a nonce of another worker
   // would be answered stale, and SIPp's scenario would fail on the second 401).

@@ -89,7 +89,8 @@ export async function runStart(flags: StartFlags, io: CliIo, deps: Partial<Start
   if (d.worker === undefined) warnIfOpen(config, logger);
   if (config.workers > 1 && d.worker === undefined) {
     // The supervisor: the workers load the same config and run the server.
-    const code = await d.runWorkerGroup({ count: config.workers, logger });
+    const udpListeners = config.listen.filter((l) => l.transport === 'udp').map((l) => ({ host: l.address, port: l.port }));
+    const code = await d.runWorkerGroup({ count: config.workers, logger, udpListeners });
     await flushLogger(rootLogger);
     return code;
   }

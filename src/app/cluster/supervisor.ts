@@ -1,6 +1,7 @@
 /**
- * The supervisor of a worker group (`workers` > 1): forks the workers (node:cluster, so they
- * share the UDP listeners' sockets), tells each the others' private ports, relays SIGTERM /
+ * The supervisor of a worker group (`workers` > 1): checks the UDP ports are free, forks the
+ * workers (node:cluster; each binds the UDP listeners with SO_REUSEPORT on the native socket,
+ * or node:cluster shares one socket among them on node:dgram), tells each the others' private ports, relays SIGTERM /
  * SIGINT as `stop` and SIGHUP as SIGHUP, and restarts a worker that dies. Worker 0 starts
  * first (it creates the data directory's files), the others once it is ready.
  */
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { FORCED_EXIT_CODE } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import { SHARD_KEY_BYTES } from '../../sip/transport/index.js';
+import { type UdpPort, udpPortsInUse } from './port-check.js';
 import { ENV_COUNT, ENV_INDEX, ENV_KEY, type SupervisorMessage, type WorkerMessage, isMessage } from './messages.js';
 
 export interface WorkerGroupOptions {
@@ -18,10 +20,17 @@ export interface WorkerGroupOptions {
   readonly restartDelayMs?: number;
   /** More deaths than this within a minute stop the group (default 5). */
   readonly maxRestartsPerMinute?: number;
+  /** The UDP listeners: checked free before any worker starts (port-check.ts). */
+  readonly udpListeners?: readonly UdpPort[];
 }
 
 export async function runWorkerGroup(o: WorkerGroupOptions): Promise<number> {
   const log = o.logger.child({ component: 'workers' });
+  const taken = await udpPortsInUse(o.udpListeners ?? []);
+  if (taken.length > 0) {
+    for (const line of taken) log.error(line);
+    return 1;
+  }
   const key = randomBytes(SHARD_KEY_BYTES).toString('hex');
   const ports: (number | null)[] = new Array<number | null>(o.count).fill(null);
   const workers: (Worker | undefined)[] = new Array<Worker | undefined>(o.count).fill(undefined);

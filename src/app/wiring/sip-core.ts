@@ -63,6 +63,8 @@ export async function createSipCore(
     maxConnections: config.transport.maxConnections,
     idleTimeoutMs: config.transport.idleTimeout * 1000,
     udpRecvBufferSize: config.transport.udpRecvBuffer,
+    // In a worker group each worker binds its own native socket to the port (SO_REUSEPORT).
+    udp: { udpEngine: config.transport.udpEngine, udpReusePort: hooks.shard !== undefined },
     onEvent: (e) => logger.debug({ transportEvent: e }, 'transport event'),
     ...(hooks.admit === undefined ? {} : { admit: hooks.admit }),
     ...(hooks.shard === undefined ? {} : { shard: hooks.shard }),
@@ -114,7 +116,8 @@ export async function createSipCore(
       }
     },
     describe() {
-      return { listeners: bound.map((a) => `${a.transport}:${hostPort(a.host, a.port)}`) };
+      const engines = new Set(transport.udpSockets().map((s) => s.engine));
+      return { listeners: bound.map((a) => `${a.transport}:${hostPort(a.host, a.port)}`), ...(engines.size > 0 ? { udpEngine: [...engines].join(',') } : {}) };
     },
   };
 }

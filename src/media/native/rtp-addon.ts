@@ -3,10 +3,7 @@
  * the C sources next to this file). A missing or unloadable addon is not an error: the relay
  * then forwards through node:dgram, and `loadRtpAddon` says why in one line.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type NativeAddonLoad, loadNativeAddon } from '../../lib/index.js';
 
 /** Index of a session's channels in the addon: leg A RTP/RTCP, leg B RTP/RTCP. */
 export const CH_A_RTP = 0;
@@ -40,37 +37,18 @@ export interface RtpAddon {
   rxStatsProbe(packets: Float64Array): Float64Array;
 }
 
-export type AddonLoad = { readonly ok: true; readonly addon: RtpAddon; readonly path: string } | { readonly ok: false; readonly reason: string };
+export type AddonLoad = NativeAddonLoad<RtpAddon>;
 
-const ADDON = join('build', 'Release', 'switchboard_rtp.node');
 let cached: AddonLoad | undefined;
-
-/** Finds the addon: $SWITCHBOARD_RTP_ADDON, else build/Release/ in the nearest ancestor dir. */
-function locate(): string | undefined {
-  const env = process.env.SWITCHBOARD_RTP_ADDON;
-  if (env !== undefined && env !== '') return env;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, ADDON);
-    if (existsSync(candidate)) return candidate;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return undefined;
-}
 
 /** Loads the addon once per process; the result (or the reason it failed) is cached. */
 export function loadRtpAddon(): AddonLoad {
-  if (cached !== undefined) return cached;
-  if (process.platform !== 'linux') return (cached = { ok: false, reason: `native RTP engine needs Linux (epoll, recvmmsg); platform is ${process.platform}` });
-  const path = locate();
-  if (path === undefined) return (cached = { ok: false, reason: `native RTP engine not built (${ADDON} not found; run node-gyp rebuild)` });
-  try {
-    const addon = createRequire(import.meta.url)(path) as RtpAddon;
-    if (typeof addon.createEngine !== 'function') return (cached = { ok: false, reason: `${path} is not the switchboard_rtp addon` });
-    return (cached = { ok: true, addon, path });
-  } catch (e) {
-    return (cached = { ok: false, reason: `native RTP engine failed to load from ${path}: ${(e as Error).message.split('\n')[0]}` });
-  }
+  cached ??= loadNativeAddon<RtpAddon>({
+    file: 'switchboard_rtp.node',
+    envVar: 'SWITCHBOARD_RTP_ADDON',
+    what: 'native RTP engine',
+    exportName: 'createEngine',
+    from: import.meta.url,
+  });
+  return cached;
 }

@@ -18,6 +18,16 @@ export interface ListenerSpec {
 export interface DriverOptions {
   /** UDP: SO_RCVBUF to ask for, in octets. */
   readonly recvBufferSize: number;
+  /**
+   * UDP: the native socket (recvmmsg batches, node-gyp addon), node:dgram, or the native one
+   * when it is built (default).
+   */
+  readonly udpEngine?: UdpEngine;
+  /**
+   * UDP on the native socket: set SO_REUSEPORT, so that each process of a worker group binds
+   * its own socket to the port. node:dgram ignores it (there node:cluster shares one socket).
+   */
+  readonly udpReusePort?: boolean;
   /** WS: largest WebSocket message accepted. */
   readonly maxMessageSize: number;
   /** Outgoing TCP/TLS connections: give up after this many milliseconds. */
@@ -25,6 +35,8 @@ export interface DriverOptions {
   /** Outgoing TLS: verify the server certificate (default true) against these CAs (PEM). */
   readonly tlsClient?: { readonly rejectUnauthorized?: boolean; readonly ca?: readonly string[] };
 }
+
+export type UdpEngine = 'auto' | 'native' | 'dgram';
 
 /** Why a listener could not be opened (port in use, bad address, unreadable key file…). */
 export interface ListenFailure {
@@ -40,6 +52,8 @@ export interface DatagramEndpoint {
   readonly local: NetAddress;
   /** The SO_RCVBUF the kernel granted, when known. */
   readonly recvBufferSize: number | undefined;
+  /** What moves the datagrams: the native socket or node:dgram (absent: a test double). */
+  readonly engine?: 'native' | 'dgram';
   /**
    * Queues a datagram; `done` is called once it has been handed to the kernel (undefined) or
    * has failed. A callback rather than a promise: this is every UDP message the server sends.

@@ -41,6 +41,8 @@ export interface TransportManagerOptions {
   readonly idleTimeoutMs?: number;
   /** UDP SO_RCVBUF to ask for (default 4 MiB). */
   readonly udpRecvBufferSize?: number;
+  /** UDP socket engine and SO_REUSEPORT (DriverOptions). */
+  readonly udp?: Pick<DriverOptions, 'udpEngine' | 'udpReusePort'>;
   /** Outgoing TCP/TLS connect timeout (default 10 s). */
   readonly connectTimeoutMs?: number;
   readonly tlsClient?: DriverOptions['tlsClient'];
@@ -110,6 +112,7 @@ export class TransportManager implements SipTransport {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
     this.driverOptions = {
       recvBufferSize: options.udpRecvBufferSize ?? 4 * 1024 * 1024,
+      ...options.udp,
       maxMessageSize: this.maxMessageSize,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       tlsClient: options.tlsClient,
@@ -157,9 +160,9 @@ export class TransportManager implements SipTransport {
     return this.listeners.all().map((l) => l.local);
   }
 
-  /** The granted UDP receive buffer sizes, per bound UDP address. */
-  udpReceiveBuffers(): { local: NetAddress; size: number | undefined }[] {
-    return this.listeners.all().flatMap((l) => (l.kind === 'datagram' ? [{ local: l.local, size: l.endpoint.recvBufferSize }] : []));
+  /** Per bound UDP address: the granted receive buffer size and the socket engine. */
+  udpSockets(): { local: NetAddress; size: number | undefined; engine: 'native' | 'dgram' | undefined }[] {
+    return this.listeners.all().flatMap((l) => (l.kind === 'datagram' ? [{ local: l.local, size: l.endpoint.recvBufferSize, engine: l.endpoint.engine }] : []));
   }
 
   /** The connection table. */

@@ -6,8 +6,12 @@ import { canonicalHost, ipFamily } from '../addresses.js';
 import type { DatagramEndpoint, DriverOptions, ListenerSpec, OpenResult } from '../driver.js';
 import type { NetAddress, TransportError } from '../types.js';
 import { describeError } from './errors.js';
+import { loadSipUdpAddon, openNativeUdp } from './native-udp.js';
 
-/** Binds a UDP socket; every datagram received goes to `onDatagram`. */
+/**
+ * Binds a UDP socket; every datagram received goes to `onDatagram`. The native socket
+ * (native-udp.ts) when it is built and not refused by `options.udpEngine`, else node:dgram.
+ */
 export function openUdp(
   spec: ListenerSpec,
   options: DriverOptions,
@@ -16,6 +20,12 @@ export function openUdp(
   const family = ipFamily(spec.host);
   if (family === 0) {
     return Promise.resolve({ ok: false, error: { code: 'SIP_TRANSPORT_LISTEN', message: `udp: '${spec.host}' is not an IP address` } });
+  }
+  const engine = options.udpEngine ?? 'auto';
+  if (engine !== 'dgram') {
+    const load = loadSipUdpAddon();
+    if (load.ok) return Promise.resolve(openNativeUdp(load.addon, spec, options.recvBufferSize, options.udpReusePort === true, onDatagram));
+    if (engine === 'native') return Promise.resolve({ ok: false, error: { code: 'SIP_TRANSPORT_LISTEN', message: `cannot listen on udp ${spec.host}:${spec.port}: ${load.reason}` } });
   }
   const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
   return new Promise((resolve) => {
@@ -62,6 +72,7 @@ interface PendingSend {
 }
 
 class UdpEndpoint implements DatagramEndpoint {
+  readonly engine = 'dgram' as const;
   private closed = false;
   private pending: PendingSend[] = [];
   private flushing: NodeJS.Immediate | undefined;

@@ -101,6 +101,15 @@ describe('config errors name file, line, column and key', () => {
     assert.match(lines[0], /^switchboard\.yaml:10:\d+: routing\.routes\[0\]\.media: with workers: 2 a route cannot relay media/);
   });
 
+  it('transport.udp_engine: auto, native or dgram', () => {
+    const byDefault = parseConfig('', 'switchboard.yaml', { interfaceAddresses: () => [] });
+    assert.ok(byDefault.ok);
+    assert.equal(byDefault.value.transport.udpEngine, 'auto');
+    const lines = errorsOf('transport:\n  udp_engine: epoll\n');
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /^switchboard\.yaml:2:3: transport\.udp_engine: .*'auto' \| 'native' \| 'dgram'/);
+  });
+
   it('cross-field rule: t2 smaller than t1', () => {
     assert.deepEqual(errorsOf('sip:\n  timers:\n    t1: 2000\n    t2: 1000\n'), ['switchboard.yaml:4:5: sip.timers.t2: t2 (1000) must not be smaller than t1 (2000)']);
   });

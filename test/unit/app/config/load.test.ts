@@ -28,7 +28,7 @@ describe('config defaults', () => {
       tls: undefined,
       log: { level: 'info' },
       sip: { maxMessageSize: 65536, maxHeaders: 256, timers: { t1: 500, t2: 4000, t4: 5000 }, maxTransactions: 200000, userAgent: 'Switchboard' },
-      transport: { maxConnectionsPerSource: 32, maxConnections: 10000, idleTimeout: 300, udpRecvBuffer: 4194304 },
+      transport: { maxConnectionsPerSource: 32, maxConnections: 10000, idleTimeout: 300, udpRecvBuffer: 4194304, udpEngine: 'auto' },
       shutdown: { gracePeriod: 5 },
       registrar: { minExpires: 60, maxExpires: 3600, defaultExpires: 3600, maxContacts: 10, keepaliveInterval: 30 },
       proxy: { trusted: [], timerC: 181, recordRoute: true, guestCalls: false, dnsCacheTtl: 60, dnsFailureTtl: 30, dnsCacheSize: 1024 },
