@@ -26,7 +26,8 @@
     {
       "target_name": "switchboard_sipudp",
       "sources": [
-        "src/sip/transport/native/sip-udp.c"
+        "src/sip/transport/native/sip-udp.c",
+        "src/sip/transport/native/sip-udp-send.c"
       ],
       "cflags": [
         "-O2",
