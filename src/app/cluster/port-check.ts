@@ -7,6 +7,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { describeError } from '../../sip/transport/index.js';
 
 export interface UdpPort {
   readonly host: string;
@@ -25,7 +26,7 @@ export async function udpPortsInUse(ports: readonly UdpPort[]): Promise<string[]
       socket.bind({ address: p.host, port: p.port, exclusive: true }, () => resolve(undefined));
     });
     await new Promise<void>((resolve) => socket.close(() => resolve()));
-    if (error !== undefined) taken.push(`cannot listen on udp ${p.host}:${p.port}: ${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use (EADDRINUSE)' : error.message}`);
+    if (error !== undefined) taken.push(`cannot listen on udp ${p.host}:${p.port}: ${describeError(error)}`);
   }
   return taken;
 }

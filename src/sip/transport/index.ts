@@ -11,6 +11,7 @@ export { StreamFramer, KEEPALIVE_PONG, type FramerEvent, type StreamFramerOption
 export { ensureSelfSignedCertificate, type CertificateFiles } from './tls-cert.js';
 export { nodeDriver } from './node/node-driver.js';
 export { loadSipUdpAddon } from './node/native-udp.js';
+export { describeError } from './node/errors.js';
 export { SIP_MESSAGE_CHANNEL, sipMessageChannel, type SipWireEvent } from './diagnostics.js';
 export { ShardRouter, findCallId, ownerOf, shardOfBytes, shardOfCallId, encodeForward, decodeForward, SHARD_KEY_BYTES, type DatagramShard, type ForwardedDatagram, type FrameSender } from './shard.js';
 export { WorkerLink } from './node/worker-link.js';

@@ -1,14 +1,13 @@
 /*
- * Sending on the native SIP UDP socket: send() is one sendto(2), sendBatch() every datagram of
- * an event-loop turn in sendmmsg(2) calls. When the kernel pushes back, datagrams wait in a
+ * Sending on the native SIP UDP socket: sendBatch() hands every datagram of an event-loop turn
+ * to the kernel in sendmmsg(2) calls. When the kernel pushes back, datagrams wait in a
  * bounded queue (in order) that sip-udp.c flushes once the socket is writable.
  */
 #include "sip-udp.h"
 
-/* host (an IP literal) and port as this socket's address family; -EINVAL when host is not one. */
-static int to_sockaddr(sock_t *s, const char *host, int port, struct sockaddr_storage *out, socklen_t *len) {
+int sbu_sockaddr(int family, const char *host, int port, struct sockaddr_storage *out, socklen_t *len) {
   memset(out, 0, sizeof *out);
-  if (s->family == AF_INET6) {
+  if (family == AF_INET6) {
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
     a->sin6_family = AF_INET6;
     a->sin6_port = htons((uint16_t)port);
@@ -50,10 +49,7 @@ void sbu_flush_queue(sock_t *s) {
 
 /* Queues one datagram behind those the kernel has pushed back; -ENOBUFS when the queue is full. */
 static int enqueue(sock_t *s, const void *data, size_t len, const struct sockaddr_storage *to, socklen_t tolen) {
-  if (s->qbytes + len > MAX_QUEUED_BYTES) {
-    s->dropped++;
-    return -ENOBUFS;
-  }
+  if (s->qbytes + len > MAX_QUEUED_BYTES) return -ENOBUFS;
   out_item *it = malloc(sizeof *it + len);
   if (it == NULL) return -ENOMEM;
   it->next = NULL;
@@ -120,7 +116,7 @@ napi_value js_send_batch(napi_env env, napi_callback_info info) {
         continue;
       }
       socklen_t tolen;
-      int r = to_sockaddr(s, host, ports[i], &to[n], &tolen);
+      int r = sbu_sockaddr(s->family, host, ports[i], &to[n], &tolen);
       if (r != 0) {
         results[i] = r;
         continue;
@@ -162,38 +158,3 @@ napi_value js_send_batch(napi_env env, napi_callback_info info) {
   }
   return sbu_undef(env);
 }
-
-napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  sock_t *s = argc == 4 ? sbu_unwrap(env, argv[0]) : NULL;
-  void *data;
-  size_t len;
-  int32_t port;
-  char host[64];
-  size_t hostlen;
-  if (s == NULL || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || napi_get_value_int32(env, argv[2], &port) != napi_ok ||
-      napi_get_value_string_latin1(env, argv[3], host, sizeof host, &hostlen) != napi_ok) {
-    napi_throw_type_error(env, NULL, "send(handle, buffer, port, address)");
-    return NULL;
-  }
-  if (s->closed) return sbu_num(env, -EBADF);
-  if (port <= 0 || port > 65535 || hostlen >= sizeof host - 1) return sbu_num(env, -EINVAL);
-  struct sockaddr_storage to;
-  socklen_t tolen;
-  int r = to_sockaddr(s, host, port, &to, &tolen);
-  if (r != 0) return sbu_num(env, r);
-  if (s->qhead == NULL) {
-    for (;;) {
-      ssize_t n = sendto(s->fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&to, tolen);
-      if (n >= 0) return sbu_num(env, 0);
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
-      return sbu_num(env, -errno);
-    }
-  }
-  /* The kernel pushes back (or earlier datagrams wait): queue, bounded, in order. */
-  return sbu_num(env, enqueue(s, data, len, &to, tolen));
-}
-

@@ -14,10 +14,8 @@
  *
  * JS API (../node/native-udp.ts):
  *   open(address, port, reusePort, rcvbuf, meta: Int32Array, onBatch)
- *        -> [handle, boundPort, grantedRcvbuf] | [null, 'ECODE', message]
- *   send(handle, buffer, port, address) -> 0 (sent or queued) | -errno
+ *        -> [handle, boundPort, grantedRcvbuf] | [null, errno, failed system call]
  *   sendBatch(handle, buffers[], ports: Int32Array, addresses[], count, results: Int32Array)
- *   stats(handle) -> [queuedBytes, droppedSends]
  *   close(handle)
  */
 #include "sip-udp.h"
@@ -26,12 +24,6 @@ napi_value sbu_undef(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);
   return u;
-}
-
-napi_value sbu_num(napi_env env, double v) {
-  napi_value r;
-  napi_create_double(env, v, &r);
-  return r;
 }
 
 static void release(sock_t *s) {
@@ -141,15 +133,8 @@ static void receive(sock_t *s) {
   napi_handle_scope scope;
   napi_open_handle_scope(s->env, &scope);
   for (int round = 0; round < ROUNDS && !s->closed; round++) {
-    for (int i = 0; i < BATCH; i++) {
-      s->iov[i].iov_base = s->rx + (size_t)i * MAX_DATAGRAM;
-      s->iov[i].iov_len = MAX_DATAGRAM;
-      memset(&s->msgs[i].msg_hdr, 0, sizeof s->msgs[i].msg_hdr);
-      s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
-      s->msgs[i].msg_hdr.msg_iovlen = 1;
-      s->msgs[i].msg_hdr.msg_name = &s->from[i];
-      s->msgs[i].msg_hdr.msg_namelen = sizeof s->from[i];
-    }
+    /* The headers were set up by open(); the kernel rewrites only the source's length. */
+    for (int i = 0; i < BATCH; i++) s->msgs[i].msg_hdr.msg_namelen = sizeof s->from[i];
     int n = recvmmsg(s->fd, s->msgs, BATCH, MSG_DONTWAIT, NULL);
     if (n < 0 && errno == EINTR) continue;
     /* EAGAIN: drained. Other errors (an ICMP error queued on the socket) are not the reader's. */
@@ -182,17 +167,15 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   release(s);
 }
 
-static napi_value fail(napi_env env, int err, const char *what) {
+/* [null, errno, the system call that failed]: the JS side turns it into node's error text. */
+static napi_value fail(napi_env env, int err, const char *syscall) {
   napi_value r, v;
   napi_create_array_with_length(env, 3, &r);
   napi_get_null(env, &v);
   napi_set_element(env, r, 0, v);
-  const char *code = err == EADDRINUSE ? "EADDRINUSE" : err == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : err == EACCES ? "EACCES" : err == EINVAL ? "EINVAL" : "ERROR";
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &v);
+  napi_create_int32(env, err, &v);
   napi_set_element(env, r, 1, v);
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &v);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v);
   napi_set_element(env, r, 2, v);
   return r;
 }
@@ -224,33 +207,19 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "onBatch must be a function");
     return NULL;
   }
-  struct in6_addr a6;
-  struct in_addr a4;
-  int family = inet_pton(AF_INET, host, &a4) == 1 ? AF_INET : inet_pton(AF_INET6, host, &a6) == 1 ? AF_INET6 : 0;
-  if (family == 0) return fail(env, EINVAL, "not an IP address");
+  struct in6_addr literal;
+  int family = inet_pton(AF_INET, host, &literal) == 1 ? AF_INET : inet_pton(AF_INET6, host, &literal) == 1 ? AF_INET6 : 0;
+  if (family == 0) return fail(env, EINVAL, "inet_pton");
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  sbu_sockaddr(family, host, port, &ss, &sl);
   int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail(env, errno, "socket");
   int one = 1;
   if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     int e = errno;
     close(fd);
-    return fail(env, e, "SO_REUSEPORT");
-  }
-  struct sockaddr_storage ss;
-  memset(&ss, 0, sizeof ss);
-  socklen_t sl;
-  if (family == AF_INET) {
-    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-    a->sin_family = AF_INET;
-    a->sin_port = htons((uint16_t)port);
-    a->sin_addr = a4;
-    sl = sizeof *a;
-  } else {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons((uint16_t)port);
-    a->sin6_addr = a6;
-    sl = sizeof *a;
+    return fail(env, e, "setsockopt");
   }
   if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
     int e = errno;
@@ -280,8 +249,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->rx = rx;
   s->refs = 2;
   s->meta = meta_data;
-  s->meta_len = meta_len;
   s->poll.data = s;
+  for (int i = 0; i < BATCH; i++) {
+    s->iov[i].iov_base = rx + (size_t)i * MAX_DATAGRAM;
+    s->iov[i].iov_len = MAX_DATAGRAM;
+    s->msgs[i].msg_hdr.msg_iov = &s->iov[i];
+    s->msgs[i].msg_hdr.msg_iovlen = 1;
+    s->msgs[i].msg_hdr.msg_name = &s->from[i];
+  }
   napi_value resource, name, handle, result, v;
   napi_create_object(env, &resource);
   napi_create_string_utf8(env, "switchboard:sip-udp", NAPI_AUTO_LENGTH, &name);
@@ -308,21 +283,6 @@ sock_t *sbu_unwrap(napi_env env, napi_value v) {
   return p;
 }
 
-static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], r;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  sock_t *s = argc == 1 ? sbu_unwrap(env, argv[0]) : NULL;
-  if (s == NULL) {
-    napi_throw_type_error(env, NULL, "stats(handle)");
-    return NULL;
-  }
-  napi_create_array_with_length(env, 2, &r);
-  napi_set_element(env, r, 0, sbu_num(env, (double)s->qbytes));
-  napi_set_element(env, r, 1, sbu_num(env, s->dropped));
-  return r;
-}
-
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -344,9 +304,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBatch", NULL, js_send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -43,25 +43,24 @@ typedef struct sock {
   napi_ref resource;
   napi_async_context actx;
   int32_t *meta;
-  size_t meta_len;
   char *rx;
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage from[BATCH];
   out_item *qhead, *qtail;
   size_t qbytes;
-  double dropped;
 } sock_t;
 
 napi_value sbu_undef(napi_env env);
-napi_value sbu_num(napi_env env, double v);
+/* host (an IP literal of `family`; for AF_INET6 an IPv4 one too, as ::ffff:a.b.c.d) and port
+ * as a socket address; -EINVAL when host is not one. */
+int sbu_sockaddr(int family, const char *host, int port, struct sockaddr_storage *out, socklen_t *len);
 /* The socket behind a JS handle, or NULL when it is not one. */
 sock_t *sbu_unwrap(napi_env env, napi_value v);
 /* Polls for `events` (UV_READABLE, and UV_WRITABLE while datagrams wait to be sent). */
 void sbu_set_events(sock_t *s, int events);
 /* Sends what is queued, in order, until the kernel pushes back again. */
 void sbu_flush_queue(sock_t *s);
-napi_value js_send(napi_env env, napi_callback_info info);
 napi_value js_send_batch(napi_env env, napi_callback_info info);
 
 #endif

@@ -1,13 +1,15 @@
 /**
  * The SIP UDP listener on the native socket (../native/sip-udp.c) instead of node:dgram: the
- * socket is drained with recvmmsg(2) and handed over a batch at a time, and a send is one
- * sendmmsg(2) at the end of the caller's event-loop turn. Same contract as the dgram adapter (udp.ts), which stays
+ * socket is drained with recvmmsg(2) and handed over a batch at a time, and a turn's sends go
+ * out in one sendmmsg(2) at its end. Same contract as the dgram adapter (udp.ts), which stays
  * the fallback when the addon is not built.
  */
 import { loadNativeAddon, type NativeAddonLoad } from '../../../lib/index.js';
 import { canonicalHost } from '../addresses.js';
 import type { DatagramEndpoint, ListenerSpec, OpenResult } from '../driver.js';
-import type { NetAddress, TransportError } from '../types.js';
+import type { NetAddress } from '../types.js';
+import { describeError, errnoError, udpSendFailed } from './errors.js';
+import { type SendDone, type TurnBatch, TurnSends } from './turn-sends.js';
 
 type SocketHandle = { readonly __brand: 'switchboard_sipudp socket' };
 
@@ -17,13 +19,10 @@ type BatchHandler = (data: Buffer, meta: Int32Array, addresses: string[], count:
 /** The functions exported by sip-udp.c. */
 interface SipUdpAddon {
   readonly BATCH: number;
-  open(address: string, port: number, reusePort: boolean, rcvbuf: number, meta: Int32Array, onBatch: BatchHandler): [SocketHandle, number, number] | [null, string, string];
-  /** 0 when sent or queued, else -errno. */
-  send(handle: SocketHandle, data: Buffer, port: number, address: string): number;
-  /** Sends buffers[i] to addresses[i]:ports[i] for i < count (sendmmsg); results[i] is 0 or -errno. */
-  sendBatch(handle: SocketHandle, buffers: Buffer[], ports: Int32Array, addresses: string[], count: number, results: Int32Array): void;
-  /** [octets queued for a full send buffer, datagrams dropped because that queue was full] (tests). */
-  stats(handle: SocketHandle): [number, number];
+  /** [handle, bound port, granted SO_RCVBUF (-1: unknown)], or [null, errno, the system call that failed]. */
+  open(address: string, port: number, reusePort: boolean, rcvbuf: number, meta: Int32Array, onBatch: BatchHandler): [SocketHandle, number, number] | [null, number, string];
+  /** Sends buffers[i] to addresses[i]:ports[i] for i < count (sendmmsg); results[i] is 0 (sent or queued) or -errno. */
+  sendBatch(handle: SocketHandle, buffers: readonly Buffer[], ports: Int32Array, addresses: readonly string[], count: number, results: Int32Array): void;
   close(handle: SocketHandle): void;
 }
 
@@ -40,8 +39,6 @@ export function loadSipUdpAddon(): NativeAddonLoad<SipUdpAddon> {
   });
   return cached;
 }
-
-const ERRNO: Record<number, string> = { 1: 'EPERM', 9: 'EBADF', 13: 'EACCES', 22: 'EINVAL', 90: 'EMSGSIZE', 97: 'EAFNOSUPPORT', 101: 'ENETUNREACH', 105: 'ENOBUFS', 113: 'EHOSTUNREACH' };
 
 /**
  * Binds spec.host:spec.port with the native socket. `reusePort` sets SO_REUSEPORT: the
@@ -65,8 +62,7 @@ export function openNativeUdp(
   };
   const opened = addon.open(spec.host, spec.port, reusePort, recvBufferSize, meta, onBatch);
   if (opened[0] === null) {
-    const [, code, message] = opened;
-    const why = code === 'EADDRINUSE' ? 'address already in use (EADDRINUSE)' : code === 'EADDRNOTAVAIL' ? 'address not available on this host (EADDRNOTAVAIL)' : message;
+    const why = describeError(errnoError(opened[1], opened[2]));
     return { ok: false, error: { code: 'SIP_TRANSPORT_LISTEN', message: `cannot listen on udp ${spec.host}:${spec.port}: ${why}` } };
   }
   const [handle, port, granted] = opened;
@@ -76,13 +72,9 @@ export function openNativeUdp(
 class NativeUdpEndpoint implements DatagramEndpoint {
   readonly engine = 'native' as const;
   private closed = false;
-  // The datagrams of this event-loop turn, in order (parallel arrays, reused).
-  private buffers: Buffer[] = [];
-  private hosts: string[] = [];
-  private ports = new Int32Array(64);
+  private readonly sends = new TurnSends((batch) => this.handOver(batch));
+  /** What sendBatch reports per datagram (grown with the largest turn). */
   private results = new Int32Array(64);
-  private dones: ((e: TransportError | undefined) => void)[] = [];
-  private flushing: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly addon: SipUdpAddon,
@@ -91,52 +83,25 @@ class NativeUdpEndpoint implements DatagramEndpoint {
     readonly recvBufferSize: number | undefined,
   ) {}
 
-  /**
-   * Queued until the end of this event-loop turn, then handed to the kernel with the turn's
-   * other datagrams in one sendmmsg(2): the responses to one batch of requests go out as one
-   * burst, and the peer wakes once for them rather than once each.
-   */
-  send(data: Buffer, host: string, port: number, done: (e: TransportError | undefined) => void): void {
-    if (this.closed) {
-      done({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
-      return;
-    }
-    const n = this.buffers.length;
-    if (n === this.ports.length) {
-      const grown = new Int32Array(2 * n);
-      grown.set(this.ports);
-      this.ports = grown;
-      this.results = new Int32Array(2 * n);
-    }
-    this.buffers.push(data);
-    this.hosts.push(host);
-    this.ports[n] = port;
-    this.dones.push(done);
-    this.flushing ??= setImmediate(() => this.flush());
+  /** Handed to the kernel with the turn's other datagrams in one sendmmsg(2) at its end (turn-sends.ts). */
+  send(data: Buffer, host: string, port: number, done: SendDone): void {
+    this.sends.add(data, host, port, done);
   }
 
-  private flush(): void {
-    this.flushing = undefined;
-    const { buffers, hosts, dones, ports, results } = this;
-    const count = buffers.length;
-    this.buffers = [];
-    this.hosts = [];
-    this.dones = [];
+  private handOver({ count, buffers, hosts, ports, dones }: TurnBatch): void {
+    if (this.results.length < count) this.results = new Int32Array(ports.length);
+    const results = this.results;
     this.addon.sendBatch(this.handle, buffers, ports, hosts, count, results);
     for (let i = 0; i < count; i++) {
       const r = results[i];
-      dones[i](r === 0 ? undefined : { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${hosts[i]}:${ports[i]}: ${ERRNO[-r] ?? `errno ${-r}`}` });
+      dones[i](r === 0 ? undefined : udpSendFailed(hosts[i], ports[i], errnoError(r, 'sendmmsg')));
     }
   }
 
   close(): Promise<void> {
     if (!this.closed) {
-      // What was sent before the close still goes out (a final response during shutdown).
-      if (this.flushing !== undefined) {
-        clearImmediate(this.flushing);
-        this.flush();
-      }
       this.closed = true;
+      this.sends.close();
       this.addon.close(this.handle);
     }
     return Promise.resolve();

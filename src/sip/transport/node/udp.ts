@@ -4,9 +4,10 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { canonicalHost, ipFamily } from '../addresses.js';
 import type { DatagramEndpoint, DriverOptions, ListenerSpec, OpenResult } from '../driver.js';
-import type { NetAddress, TransportError } from '../types.js';
-import { describeError } from './errors.js';
+import type { NetAddress } from '../types.js';
+import { describeError, udpSendFailed } from './errors.js';
 import { loadSipUdpAddon, openNativeUdp } from './native-udp.js';
+import { type SendDone, type TurnBatch, TurnSends } from './turn-sends.js';
 
 /**
  * Binds a UDP socket; every datagram received goes to `onDatagram`. The native socket
@@ -63,67 +64,44 @@ const literalLookup = ((address: string, family: number, callback: (e: Error | n
   else dnsLookup(address, family, callback);
 }) as unknown as SocketOptions['lookup'];
 
-interface PendingSend {
-  readonly data: Buffer;
-  readonly host: string;
-  readonly port: number;
-  readonly target: string;
-  readonly done: (e: TransportError | undefined) => void;
-}
-
 class UdpEndpoint implements DatagramEndpoint {
   readonly engine = 'dgram' as const;
   private closed = false;
-  private pending: PendingSend[] = [];
-  private flushing: NodeJS.Immediate | undefined;
+  private readonly sends = new TurnSends((batch) => this.handOver(batch));
+  /** A dual-stack IPv6 socket reaches IPv4 destinations through IPv4-mapped addresses. */
+  private readonly mapsIpv4: boolean;
 
   constructor(
     private readonly socket: Socket,
     readonly local: NetAddress,
     readonly recvBufferSize: number | undefined,
-  ) {}
-
-  /**
-   * Datagrams are handed to the kernel together at the end of the event-loop turn, in the
-   * order they were sent: the messages handled from one poll of the socket go out as one burst.
-   */
-  send(data: Buffer, host: string, port: number, done: (e: TransportError | undefined) => void): void {
-    if (this.closed) {
-      done({ code: 'SIP_TRANSPORT_CLOSED', message: 'UDP listener is closed' });
-      return;
-    }
-    // A dual-stack IPv6 socket reaches IPv4 destinations through IPv4-mapped addresses.
-    const target = ipFamily(this.local.host) === 6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
-    this.pending.push({ data, host, port, target, done });
-    this.flushing ??= setImmediate(() => this.flush());
+  ) {
+    this.mapsIpv4 = ipFamily(local.host) === 6;
   }
 
-  private flush(): void {
-    this.flushing = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    // close() flushes before it marks the endpoint closed, so every queued send is made here.
-    for (const p of batch) {
+  /** Handed to the kernel with the turn's other datagrams at its end, in order (turn-sends.ts). */
+  send(data: Buffer, host: string, port: number, done: SendDone): void {
+    this.sends.add(data, host, port, done);
+  }
+
+  private handOver({ count, buffers, hosts, ports, dones }: TurnBatch): void {
+    for (let i = 0; i < count; i++) {
+      const host = hosts[i];
+      const port = ports[i];
+      const done = dones[i];
+      const target = this.mapsIpv4 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
       try {
-        this.socket.send(p.data, p.port, p.target, (e) => p.done(e ? sendFailed(p, e) : undefined));
+        this.socket.send(buffers[i], port, target, (e) => done(e ? udpSendFailed(host, port, e) : undefined));
       } catch (e) {
-        p.done(sendFailed(p, e));
+        done(udpSendFailed(host, port, e));
       }
     }
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    // What was sent before the close still goes out (a final response during shutdown).
-    if (this.flushing !== undefined) {
-      clearImmediate(this.flushing);
-      this.flush();
-    }
     this.closed = true;
+    this.sends.close();
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
-}
-
-function sendFailed(p: PendingSend, e: unknown): TransportError {
-  return { code: 'SIP_TRANSPORT_SEND', message: `udp send to ${p.host}:${p.port}: ${describeError(e)}` };
 }
