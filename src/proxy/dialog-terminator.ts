@@ -3,7 +3,8 @@
  * for too long, the proxy sends a BYE to each party of the confirmed dialog, as the other
  * party would have — From/To with their tags, the dialog's Call-ID, a CSeq above the last
  * one seen from that side, to the address the party is reached at (its pinhole or Contact).
- * Only dialogs that were record-routed through this proxy are known here.
+ * Only dialogs that were record-routed through this proxy, and whose media the relay
+ * carries (the only ones that can time out), are known here.
  */
 import { newBranch } from '../lib/index.js';
 import type { Endpoint } from '../sip/endpoint/index.js';

@@ -188,7 +188,8 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
     // configured mode); the answer is caught in the response below.
     let offer: OfferState | undefined;
     const mediaMethod = r.method === 'INVITE' || r.method === 'UPDATE';
-    if (anchor !== undefined && mediaMethod && (initial ? anchorWanted(rule, req, targets) : anchor.has(r.callId))) {
+    const relayed = anchor !== undefined && mediaMethod && (initial ? anchorWanted(rule, req, targets) : anchor.has(r.callId));
+    if (relayed) {
       const m = await anchor.request(r, req.rx.source);
       if (!m.ok) {
         if (initial && r.method === 'INVITE') calls.response(r.callId, m.status);
@@ -222,7 +223,9 @@ export function createProxyModule(o: ProxyOptions): ProxyModule {
       respond: (res) => {
         const forward = (): void => {
           if (tracked) calls.response(r.callId, res.status);
-          if (tracked && res.status >= 200 && res.status < 300 && plan.recordRoute) {
+          // Only a relayed call can time out (no RTP), so only its dialog is kept for the BYEs:
+          // the others would be parsed and held for the whole call for nothing.
+          if (tracked && relayed && res.status >= 200 && res.status < 300 && plan.recordRoute) {
             const source = req.rx.connectionId === undefined ? req.rx.source : { ...req.rx.source, connectionId: req.rx.connectionId };
             dialogs.confirmed(r, source, res, answeredBy);
           }

@@ -81,6 +81,18 @@ describe('proxy: media anchoring (rtpengine-style offer/answer)', () => {
     assert.equal(s.proxy.terminate('call-1@alice', 'again'), false, 'only once');
   });
 
+  it('media timeout: a call the relay does not carry keeps no dialog, so terminate() sends nothing', async () => {
+    const s = await setup({ trusted: true, media: new RecordingMedia(), mediaMode: 'never' });
+    await s.send(ALICE, withSdp(s.invite(), SDP('alice', 4000)));
+    const inv = s.bob.requests('INVITE')[0];
+    await s.bob.t.send(createResponse(inv, 200, { toTag: 'bob1', headers: [['Contact', '<sip:bob@10.0.0.20:5060>'], ['Record-Route', inv.header('record-route')!]], body: SDP('bob', 5000), contentType: 'application/sdp' }), PROXY);
+    await s.flush();
+    assert.equal(s.proxy.calls.list().length, 1, 'the call is still listed');
+    assert.equal(s.proxy.terminate('call-1@alice', 'RTP Timeout'), false);
+    await s.flush();
+    assert.equal(s.bob.requests('BYE').length + s.alice.requests('BYE').length, 0);
+  });
+
   it('late offer: the 200 carries the offer (from the callee), the ACK the answer', async () => {
     const media = new RecordingMedia();
     const s = await setup({ trusted: true, media });
