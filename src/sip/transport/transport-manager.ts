@@ -3,13 +3,13 @@
  * table of stream connections and their limits, frames and parses what arrives, and sends.
  * Sockets live in the driver (node/); time comes from the injected Clock.
  */
-import { type Clock, type Result, type TimerHandle, err, ok, systemClock } from '../../lib/index.js';
+import { type Clock, type Result, ok, systemClock } from '../../lib/index.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, SipRequest, type SipMessage, parse, serialize } from '../message/index.js';
-import { ConnectionTable, type ConnectionInfo, type TableEntry } from './connection-table.js';
-import type { DriverOptions, ListenFailure, ListenerSpec, StreamConnection, TransportDriver } from './driver.js';
+import type { ConnectionInfo } from './connection-table.js';
+import type { DriverOptions, ListenFailure, ListenerSpec, TransportDriver } from './driver.js';
 import { type OpenListener, ListenerSet } from './listener-set.js';
 import { nodeDriver } from './node/node-driver.js';
-import { KEEPALIVE_PONG, StreamFramer } from './stream-framer.js';
+import { StreamConnections, type TransportEvent } from './stream-connections.js';
 import { withTopViaTransport } from './top-via-transport.js';
 import type {
   Destination,
@@ -63,42 +63,22 @@ export interface TransportManagerOptions {
   readonly shard?: DatagramShard;
 }
 
-export type CloseReason = 'remote' | 'idle' | 'framing' | 'shutdown' | 'not-admitted';
-
-export type TransportEvent =
-  | { readonly kind: 'connection-open'; readonly connection: ConnectionInfo }
-  | { readonly kind: 'connection-closed'; readonly connection: ConnectionInfo; readonly reason: CloseReason }
-  | { readonly kind: 'connection-refused'; readonly remote: NetAddress; readonly reason: 'per-ip-limit' | 'total-limit' | 'not-admitted' }
-  | { readonly kind: 'framing-error'; readonly connection: ConnectionInfo; readonly reason: string };
+export type { CloseReason, TransportEvent } from './stream-connections.js';
 
 /** RFC 3261 §18.1.1: requests larger than this go over a congestion-controlled transport. */
 export const UDP_SIZE_THRESHOLD = 1300;
 /** The largest UDP payload over IPv4 (65535 − 8 − 20). */
 const MAX_DATAGRAM = 65507;
 
-interface Connection {
-  readonly conn: StreamConnection;
-  readonly framer: StreamFramer | undefined;
-  readonly listener: OpenListener;
-}
-
-type Entry = TableEntry<Connection>;
-
 export class TransportManager implements SipTransport {
   private user: TransportUser | undefined;
   private readonly clock: Clock;
   private readonly driver: TransportDriver;
   private readonly maxMessageSize: number;
-  private readonly maxPerIp: number;
-  private readonly maxConnections: number;
-  private readonly idleTimeoutMs: number;
   private readonly driverOptions: DriverOptions;
   private readonly listeners: ListenerSet;
-  private readonly table = new ConnectionTable<Connection>();
-  private readonly connecting = new Map<string, Promise<Result<Entry, TransportError>>>();
-  private sweepTimer: TimerHandle | undefined;
+  private readonly streams: StreamConnections;
   private running = false;
-  private nextId = 1;
   /** UDP listeners in configuration order: the index a forwarded datagram names. */
   private readonly datagramListeners: OpenListener[] = [];
 
@@ -107,9 +87,6 @@ export class TransportManager implements SipTransport {
     this.clock = options.clock ?? systemClock;
     this.driver = options.driver ?? nodeDriver;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.maxPerIp = options.maxConnectionsPerIp ?? 32;
-    this.maxConnections = options.maxConnections ?? 10_000;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
     this.driverOptions = {
       recvBufferSize: options.udpRecvBufferSize ?? 4 * 1024 * 1024,
       ...options.udp,
@@ -118,6 +95,17 @@ export class TransportManager implements SipTransport {
       tlsClient: options.tlsClient,
     };
     this.listeners = new ListenerSet((family) => this.driver.interfaceAddress(family));
+    this.streams = new StreamConnections({
+      clock: this.clock,
+      listeners: this.listeners,
+      maxMessageSize: this.maxMessageSize,
+      maxPerIp: options.maxConnectionsPerIp ?? 32,
+      maxConnections: options.maxConnections ?? 10_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+      admit: options.admit,
+      emit: (event) => options.onEvent?.(event),
+      deliver: (bytes, ctx, datagram) => this.deliver(bytes, ctx, datagram),
+    });
   }
 
   setUser(user: TransportUser): void {
@@ -132,6 +120,7 @@ export class TransportManager implements SipTransport {
     if (this.running) throw new Error('TransportManager.start() called twice');
     if (this.user === undefined) throw new Error('TransportManager.start() without a TransportUser');
     this.running = true;
+    this.streams.start();
     this.options.shard?.setReceiver((f) => this.onForwarded(f));
     for (const spec of this.options.listeners) {
       const opened = await this.open(spec);
@@ -141,16 +130,13 @@ export class TransportManager implements SipTransport {
       }
       this.listeners.add(opened.value);
     }
-    this.scheduleSweep();
     return ok(this.listeners.all().map((l) => l.local));
   }
 
   /** Closes every connection and listener. */
   async stop(): Promise<void> {
     this.running = false;
-    this.sweepTimer?.cancel();
-    this.sweepTimer = undefined;
-    for (const e of this.table.entries()) this.closeEntry(e, 'shutdown', true);
+    this.streams.stop();
     this.datagramListeners.length = 0;
     await Promise.all(this.listeners.clear().map((l) => (l.kind === 'datagram' ? l.endpoint.close() : l.listener.close())));
   }
@@ -167,7 +153,7 @@ export class TransportManager implements SipTransport {
 
   /** The connection table. */
   connections(): ConnectionInfo[] {
-    return this.table.entries().map((e) => e.info);
+    return this.streams.list();
   }
 
   localAddressFor(dest: NetAddress): NetAddress | undefined {
@@ -178,7 +164,7 @@ export class TransportManager implements SipTransport {
   send(message: SipMessage, dest: Destination): Promise<SendResult> {
     if (!this.running) return Promise.resolve(fail('SIP_TRANSPORT_CLOSED', 'transports are stopped'));
     const bytes = serialize(message);
-    if (dest.transport !== 'udp') return this.sendStream(bytes, dest).then((r) => published(message, bytes, dest, r));
+    if (dest.transport !== 'udp') return this.streams.send(bytes, dest).then((r) => published(message, bytes, dest, r));
     // RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if it is larger
     // than 1300 bytes and the path MTU is unknown, the request MUST be sent using an RFC 2914
     // congestion controlled transport protocol, such as TCP. If this causes a change in the
@@ -192,7 +178,7 @@ export class TransportManager implements SipTransport {
   private async sendLargeRequest(message: SipRequest, bytes: Buffer, dest: Destination, tcp: OpenListener): Promise<SendResult> {
     const overTcp = withTopViaTransport(message, 'TCP', this.listeners.sentBy(tcp, dest.host).port);
     const tcpDest: Destination = { transport: 'tcp', host: dest.host, port: dest.port };
-    const r = published(message, overTcp, tcpDest, await this.sendStream(overTcp, tcpDest));
+    const r = published(message, overTcp, tcpDest, await this.streams.send(overTcp, tcpDest));
     // §18.1.1: if the connection attempt fails (ICMP, reset), the element SHOULD retry over UDP.
     if (r.ok || r.error.code !== 'SIP_TRANSPORT_CONNECT') return r;
     return this.sendUdp(message, bytes, dest);
@@ -202,14 +188,7 @@ export class TransportManager implements SipTransport {
    * Closes every connection from `host` (e.g. when it gets banned); returns how many.
    */
   closeConnectionsFrom(host: string): number {
-    let n = 0;
-    for (const e of this.table.entries()) {
-      if (e.info.remote.host === host) {
-        this.closeEntry(e, 'not-admitted', true);
-        n++;
-      }
-    }
-    return n;
+    return this.streams.closeFrom(host);
   }
 
   /** One promise per datagram: this is every UDP message the server sends. */
@@ -222,54 +201,6 @@ export class TransportManager implements SipTransport {
         resolve(published(message, bytes, dest, e === undefined ? { ok: true, local: this.listeners.sentBy(l, dest.host) } : { ok: false, error: e }));
       });
     });
-  }
-
-  /** §18.2.2 / §18.1.1: the given connection if open, else one to that address, else a new one. */
-  private async sendStream(bytes: Buffer, dest: Destination): Promise<SendResult> {
-    let entry = dest.connectionId === undefined ? undefined : this.table.get(dest.connectionId);
-    entry ??= this.table.findByRemote(dest.transport, dest.host, dest.port);
-    if (entry === undefined) {
-      const opened = await this.connect(dest);
-      if (!opened.ok) return opened;
-      entry = opened.value;
-    }
-    const e = await entry.payload.conn.write(bytes);
-    if (e !== undefined) return { ok: false, error: e };
-    this.table.touch(entry, this.clock.now());
-    return { ok: true, local: this.listeners.sentBy(entry.payload.listener, dest.host), connectionId: entry.info.id };
-  }
-
-  /** Opens an outgoing TCP/TLS connection; concurrent sends to one address share it. */
-  private connect(dest: NetAddress): Promise<Result<Entry, TransportError>> {
-    if (dest.transport === 'ws' || dest.transport === 'wss') {
-      return Promise.resolve(err({ code: 'SIP_TRANSPORT_CLOSED', message: `no open ${dest.transport} connection to ${dest.host}:${dest.port}` }));
-    }
-    const key = `${dest.transport}|${dest.host}|${dest.port}`;
-    let pending = this.connecting.get(key);
-    if (pending === undefined) {
-      pending = this.openOutgoing(dest).finally(() => this.connecting.delete(key));
-      this.connecting.set(key, pending);
-    }
-    return pending;
-  }
-
-  private async openOutgoing(dest: NetAddress): Promise<Result<Entry, TransportError>> {
-    const l = this.listeners.pick(dest.transport, dest.host);
-    if (l === undefined || l.kind !== 'stream' || l.listener.connect === undefined) {
-      return err({ code: 'SIP_TRANSPORT_NO_LISTENER', message: `no ${dest.transport} listener reaches ${dest.host}` });
-    }
-    if (this.table.size >= this.maxConnections) {
-      return err({ code: 'SIP_TRANSPORT_CONNECT', message: `connection limit (${this.maxConnections}) reached` });
-    }
-    let entry: Entry | undefined;
-    const r = await l.listener.connect(dest.host, dest.port, (conn) => {
-      const accepted = this.accept(conn, l, true);
-      entry = accepted?.entry;
-      return accepted?.events;
-    });
-    if (!r.ok) return r;
-    if (entry === undefined) return err({ code: 'SIP_TRANSPORT_CONNECT', message: 'connection refused by local limits' });
-    return ok(entry);
   }
 
   private async open(spec: ListenerSpec): Promise<Result<OpenListener, ListenFailure>> {
@@ -286,7 +217,7 @@ export class TransportManager implements SipTransport {
     }
     let listener: OpenListener | undefined;
     const r = await this.driver.openStream(spec, this.driverOptions, (conn) =>
-      listener === undefined ? undefined : this.accept(conn, listener, false)?.events,
+      listener === undefined ? undefined : this.streams.acceptIncoming(conn, listener),
     );
     if (!r.ok) return r;
     listener = { kind: 'stream', spec, local: r.value.local, listener: r.value };
@@ -314,77 +245,6 @@ export class TransportManager implements SipTransport {
     this.deliver(f.data, { source: { transport: 'udp', host: f.host, port: f.port }, local: listener.local, receivedAt: this.clock.now() }, true);
   }
 
-  /** A new connection: admitted within the limits, or refused (closed at once). */
-  private accept(conn: StreamConnection, listener: OpenListener, outgoing: boolean) {
-    if (!this.running) return undefined;
-    if (this.table.size >= this.maxConnections) {
-      this.emit({ kind: 'connection-refused', remote: conn.remote, reason: 'total-limit' });
-      return undefined;
-    }
-    if (!outgoing && this.options.admit !== undefined && !this.options.admit({ ...conn.remote, transport: listener.spec.transport })) {
-      this.emit({ kind: 'connection-refused', remote: conn.remote, reason: 'not-admitted' });
-      return undefined;
-    }
-    if (!outgoing && this.table.incomingFrom(conn.remote.host) >= this.maxPerIp) {
-      this.emit({ kind: 'connection-refused', remote: conn.remote, reason: 'per-ip-limit' });
-      return undefined;
-    }
-    const now = this.clock.now();
-    const transport = listener.spec.transport;
-    const info: ConnectionInfo = {
-      id: `${transport}-${this.nextId++}`,
-      transport,
-      local: conn.local,
-      remote: conn.remote,
-      outgoing,
-      openedAt: now,
-      lastActivity: now,
-    };
-    // RFC 7118 §5.1: a WebSocket message is one whole SIP message; TCP/TLS need framing (§18.3).
-    const framed = transport === 'tcp' || transport === 'tls';
-    const framer = framed ? new StreamFramer({ maxMessageSize: this.maxMessageSize }) : undefined;
-    const entry = this.table.add(info, { conn, framer, listener });
-    this.emit({ kind: 'connection-open', connection: info });
-    const events = {
-      onData: (data: Buffer) => this.onConnectionData(entry, data),
-      onClose: () => this.removeEntry(entry, 'remote'),
-    };
-    return { entry, events };
-  }
-
-  private onConnectionData(entry: Entry, data: Buffer): void {
-    if (this.table.get(entry.info.id) !== entry) return;
-    if (this.options.admit !== undefined && !this.options.admit(entry.info.remote)) {
-      this.closeEntry(entry, 'not-admitted', true);
-      return;
-    }
-    const now = this.clock.now();
-    this.table.touch(entry, now);
-    const ctx: ReceivedContext = { source: entry.info.remote, local: entry.info.local, connectionId: entry.info.id, receivedAt: now };
-    const { framer, conn } = entry.payload;
-    if (framer === undefined) {
-      // Some WebSocket clients send the CRLF keep-alive of RFC 5626 §4.4.1 as a message.
-      if (isUdpKeepAlive(data)) {
-        if (data.toString('latin1') === '\r\n\r\n') void conn.write(KEEPALIVE_PONG);
-        return;
-      }
-      this.deliver(data, ctx, true);
-      return;
-    }
-    for (const ev of framer.push(data)) {
-      if (ev.kind === 'message') {
-        this.deliver(ev.bytes, { ...ctx, receivedAt: this.clock.now() }, false);
-      } else if (ev.kind === 'ping') {
-        // RFC 5626 §4.4.1: a CRLF CRLF "ping" is answered with a single CRLF "pong".
-        void conn.write(KEEPALIVE_PONG);
-      } else {
-        this.emit({ kind: 'framing-error', connection: entry.info, reason: ev.reason });
-        this.closeEntry(entry, 'framing', true);
-      }
-      if (this.table.get(entry.info.id) !== entry) return;
-    }
-  }
-
   /** Parses one framed message or datagram and hands it to the user. */
   private deliver(bytes: Buffer, ctx: ReceivedContext, datagram: boolean): void {
     const user = this.user;
@@ -399,29 +259,6 @@ export class TransportManager implements SipTransport {
     user.onMessage({ ...ctx, message: r.message });
   }
 
-  private closeEntry(entry: Entry, reason: CloseReason, immediately = false): void {
-    entry.payload.conn.close(immediately);
-    this.removeEntry(entry, reason);
-  }
-
-  private removeEntry(entry: Entry, reason: CloseReason): void {
-    if (!this.table.remove(entry.info.id)) return;
-    this.emit({ kind: 'connection-closed', connection: entry.info, reason });
-  }
-
-  /** Closes connections idle for idleTimeoutMs; runs every quarter of it (at most every 30 s). */
-  private scheduleSweep(): void {
-    const interval = Math.min(30_000, Math.max(1, Math.floor(this.idleTimeoutMs / 4)));
-    this.sweepTimer = this.clock.setTimer(interval, () => {
-      if (!this.running) return;
-      for (const e of this.table.idle(this.clock.now(), this.idleTimeoutMs)) this.closeEntry(e, 'idle');
-      this.scheduleSweep();
-    });
-  }
-
-  private emit(event: TransportEvent): void {
-    this.options.onEvent?.(event);
-  }
 }
 
 /** A STUN keep-alive answer: a lost one is the client's to retry. */
