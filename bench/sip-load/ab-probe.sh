@@ -13,6 +13,9 @@
 #   NEW_WORKERS=2 bash bench/sip-load/ab-probe.sh . . call 1200 2
 # OLD_YAML / NEW_YAML are appended to that side's config file (one build, two settings):
 #   OLD_YAML='transport: { udp_engine: dgram }' bash bench/sip-load/ab-probe.sh . . call 1500 3
+# OLD_NODE_ARGS / NEW_NODE_ARGS, when set, run that side as `node ARGS bin/switchboard.js`
+# (instead of the file's own #! line and its --max-semi-space-size=8):
+#   NEW_NODE_ARGS=--max-semi-space-size=32 bash bench/sip-load/ab-probe.sh . . call 1800 3
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench/sip-load}
@@ -36,6 +39,8 @@ OLD_WORKERS=${OLD_WORKERS:-1}
 NEW_WORKERS=${NEW_WORKERS:-1}
 OLD_YAML=${OLD_YAML:-}
 NEW_YAML=${NEW_YAML:-}
+OLD_NODE_ARGS=${OLD_NODE_ARGS:-}
+NEW_NODE_ARGS=${NEW_NODE_ARGS:-}
 printf 'auth:\n  algorithms: [md5]\nregistrar:\n  max_expires: 86400\n  keepalive_interval: 0\nproxy:\n  trusted: [127.0.0.0/8]\nsecurity:\n  allow: [127.0.0.0/8]\nmedia:\n  mode: never\nsip:\n  timers:\n    wait: 5000\nlog:\n  level: warn\n' >"$DATA/bench.yaml"
 for side in old new; do
   n=$OLD_WORKERS; [[ $side == new ]] && n=$NEW_WORKERS
@@ -46,7 +51,10 @@ done
 node "$NEW/bin/switchboard.js" user import "$DATA/users.csv" --domain 127.0.0.1 --data "$DATA" >/dev/null
 
 probe() { # probe LABEL CHECKOUT ROUND
-  "$2/bin/switchboard.js" start --config "$DATA/$1.yaml" --data "$DATA" --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/$1-$3.log" 2>&1 &
+  local args=$OLD_NODE_ARGS cmd
+  [[ $1 == new ]] && args=$NEW_NODE_ARGS
+  if [[ -n $args ]]; then read -r -a cmd <<<"node $args $2/bin/switchboard.js"; else cmd=("$2/bin/switchboard.js"); fi
+  "${cmd[@]}" start --config "$DATA/$1.yaml" --data "$DATA" --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/$1-$3.log" 2>&1 &
   SB_PID=$!
   for _ in $(seq 1 50); do ss -Hlun "sport = :$PORT" | grep -q "127.0.0.1:$PORT" && break; sleep 0.1; done
   # A worker group binds the socket with worker 0; the others start after it.
@@ -57,7 +65,7 @@ probe() { # probe LABEL CHECKOUT ROUND
   echo "$1 round $3: $(grep -o 'achieved=[^ ]*\|failed=[^ ]*\|cpu_server=[^ ]*' <<<"$line" | tr '\n' ' ')"
 }
 
-echo "== $MODE at $RATE/s, $SECS s per probe, $ROUNDS rounds (old: $OLD, workers $OLD_WORKERS; new: $NEW, workers $NEW_WORKERS)"
+echo "== $MODE at $RATE/s, $SECS s per probe, $ROUNDS rounds (old: $OLD, workers $OLD_WORKERS${OLD_NODE_ARGS:+, node $OLD_NODE_ARGS}; new: $NEW, workers $NEW_WORKERS${NEW_NODE_ARGS:+, node $NEW_NODE_ARGS})"
 for r in $(seq 1 "$ROUNDS"); do
   probe old "$OLD" "$r" | tee -a "$OUT/summary.txt"
   probe new "$NEW" "$r" | tee -a "$OUT/summary.txt"

@@ -5,6 +5,7 @@
 #   npm run bench:sip-load                  # register + fill (about 15–25 minutes)
 #   npm run bench:sip-load -- register      # one mode (register | fill | call | floor | floor-call | components)
 #   SB_WORKERS=2 npm run bench:sip-load -- call   # Switchboard as two worker processes (`workers: 2`)
+#   SB_NODE_ARGS=--max-semi-space-size=32 npm run bench:sip-load -- call   # node's flags instead of bin/switchboard.js's
 #
 # `floor` is not Switchboard: it drives node-floor.mjs (a canned REGISTER responder, no parsing,
 # no digest, no storage) with the register load, once as one process and once as two processes
@@ -57,8 +58,20 @@ wait_listening() {
   kill -0 "$1" 2>/dev/null || { echo "$3 did not start; see $2" >&2; exit 1; }
 }
 
+# SB_NODE_ARGS set: `node $SB_NODE_ARGS bin/switchboard.js` (the file's own #! flags do not apply).
+sb_command() {
+  if [[ -n ${SB_NODE_ARGS:-} ]]; then
+    # shellcheck disable=SC2086 # the flags are words
+    echo node $SB_NODE_ARGS "$ROOT/bin/switchboard.js"
+  else
+    echo "$ROOT/bin/switchboard.js"
+  fi
+}
+
 start_sb() {
-  "$ROOT/bin/switchboard.js" start --config "$DATA/bench.yaml" --data "$DATA" \
+  local cmd
+  read -r -a cmd <<<"$(sb_command)"
+  "${cmd[@]}" start --config "$DATA/bench.yaml" --data "$DATA" \
     --listen "udp:127.0.0.1:$PORT" --domain 127.0.0.1 >"$OUT/server-$1.log" 2>&1 &
   SB_PID=$!
   wait_listening "$SB_PID" "$OUT/server-$1.log" switchboard
