@@ -1,6 +1,7 @@
 /**
- * TransportManager: the SipTransport of the server (RFC 3261 §18). It owns the listeners, the
- * table of stream connections and their limits, frames and parses what arrives, and sends.
+ * TransportManager: the SipTransport of the server (RFC 3261 §18). It owns the listeners,
+ * sends over UDP (or TCP for a large request, §18.1.1), and parses what arrives; the stream
+ * connections, their limits and framing are StreamConnections' (stream-connections.ts).
  * Sockets live in the driver (node/); time comes from the injected Clock.
  */
 import { type Clock, type Result, ok, systemClock } from '../../lib/index.js';
